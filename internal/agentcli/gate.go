@@ -1,0 +1,75 @@
+package agentcli
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/podcred/podcred/internal/cli"
+	"github.com/podcred/podcred/pkg/credcheck"
+	"github.com/podcred/podcred/pkg/report"
+)
+
+// gateOptions are the flags of `podcred-agent gate`.
+type gateOptions struct {
+	namespace      string
+	serviceAccount string
+	configMap      string
+	roleARN        string
+	maxAge         time.Duration
+	allowWarn      bool
+	kubeconfig     string
+	timeout        time.Duration
+}
+
+func newGateCommand(s Streams) *cobra.Command {
+	o := &gateOptions{}
+	cmd := &cobra.Command{
+		Use:   "gate --service-account SA",
+		Short: "Exit 0 only when a fresh podcred report for the ServiceAccount says pass",
+		Long: `gate reads the report ConfigMap (podcred-<sa>) written by the agent and exits 0 only when it is
+podcred's, for this namespace, ServiceAccount (and role, when --role-arn or AWS_ROLE_ARN is set), no
+older than --max-age, unexpired, and says pass (or warn with --allow-warn). Otherwise it says why and
+exits 3 (the report says fail), 4 (warn refused) or 1 (no usable report). For Litmus cmdProbes and scripts.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := cli.ApplyEnv(cmd, s.LookupEnv); err != nil {
+				return err
+			}
+			if o.namespace == "" {
+				o.namespace, _ = s.LookupEnv(credcheck.EnvPodNamespace)
+			}
+			if o.roleARN == "" {
+				o.roleARN, _ = s.LookupEnv(credcheck.EnvRoleARN)
+			}
+			if o.serviceAccount == "" || o.namespace == "" {
+				return report.UsageError(fmt.Errorf("gate needs --service-account and --namespace (or POD_NAMESPACE)"))
+			}
+			c, err := cli.KubeClient(o.kubeconfig, "")
+			if err != nil {
+				return report.UsageError(err)
+			}
+			r, err := report.Gate(cmd.Context(), c, report.GateOptions{
+				Namespace: o.namespace, ServiceAccount: o.serviceAccount, ConfigMap: o.configMap,
+				RoleArn: o.roleARN, MaxAge: o.maxAge, AllowWarn: o.allowWarn, Timeout: o.timeout,
+			})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(s.Out, "podcred: %s for %s/%s as %s, checked at %s\n", r.Verdict, o.namespace, o.serviceAccount,
+				r.Subject.RoleArn, r.FinishedAt.Format(time.RFC3339))
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&o.namespace, "namespace", "n", "", "namespace of the ServiceAccount (default $POD_NAMESPACE)")
+	f.StringVar(&o.serviceAccount, "service-account", "", "ServiceAccount whose report gates the experiment (required)")
+	f.StringVar(&o.configMap, "configmap", "", "report ConfigMap (default podcred-<service-account>)")
+	f.StringVar(&o.roleARN, "role-arn", "", "role the report must be for (default $AWS_ROLE_ARN when set)")
+	f.DurationVar(&o.maxAge, "max-age", report.DefaultMaxAge, "oldest report accepted")
+	f.BoolVar(&o.allowWarn, "allow-warn", false, "accept a warn verdict")
+	f.StringVar(&o.kubeconfig, "kubeconfig", "", "kubeconfig outside a cluster (default: in-cluster config)")
+	f.DurationVar(&o.timeout, "timeout", 10*time.Second, "bound on the API call")
+	return cmd
+}

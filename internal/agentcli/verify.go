@@ -1,0 +1,149 @@
+package agentcli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/podcred/podcred/internal/cli"
+	"github.com/podcred/podcred/pkg/credcheck"
+	"github.com/podcred/podcred/pkg/report"
+)
+
+// verifyOptions are the flags of `podcred-agent verify` (Complete/Validate/Run).
+type verifyOptions struct {
+	format       string
+	sinks        []string
+	kubeconfig   string
+	audience     string
+	denyRoleARNs []string
+	imdsEndpoint string
+	imdsTimeout  time.Duration
+	timeout      time.Duration
+	strict       bool
+	logLevel     string
+
+	streams Streams
+	parsed  report.Format
+	color   bool
+}
+
+// DefaultTimeout bounds a whole verification run.
+const DefaultTimeout = 30 * time.Second
+
+func newVerifyCommand(s Streams) *cobra.Command {
+	o := &verifyOptions{streams: s}
+	cmd := &cobra.Command{
+		Use:   "verify",
+		Short: "Run every credential check and publish the report (the default command)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := cli.ApplyEnv(cmd, s.LookupEnv); err != nil {
+				return err
+			}
+			if err := o.complete(); err != nil {
+				return err
+			}
+			return o.run(cmd.Context())
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.format, "format", "", "stdout format: text or json (default json unless stdout is a terminal)")
+	f.StringSliceVar(&o.sinks, "sink", nil, "where to publish: stdout, configmap, annotation, event, file=PATH "+
+		"(default stdout, plus configmap,annotation,event in a pod)")
+	f.StringVar(&o.kubeconfig, "kubeconfig", "", "kubeconfig for the Kubernetes sinks outside a cluster (default: in-cluster config)")
+	f.StringVar(&o.audience, "audience", credcheck.DefaultAudience, "token audience the IAM OIDC provider expects")
+	f.StringSliceVar(&o.denyRoleARNs, "deny-role-arn", nil, "a role this token must NOT be able to assume (repeatable)")
+	f.StringVar(&o.imdsEndpoint, "imds-endpoint", "", "IMDS endpoint to probe (default $AWS_EC2_METADATA_SERVICE_ENDPOINT or http://169.254.169.254)")
+	f.DurationVar(&o.imdsTimeout, "imds-timeout", credcheck.DefaultIMDSTimeout, "bound on each IMDS probe")
+	f.DurationVar(&o.timeout, "timeout", DefaultTimeout, "bound on the whole run, sinks included")
+	f.BoolVar(&o.strict, "strict", false, "exit 4 on a warn verdict")
+	f.StringVar(&o.logLevel, "log-level", "info", "log level on stderr: debug, info, warn, error")
+	return cmd
+}
+
+// inPod reports whether the agent runs in a pod that can publish its report.
+func (o *verifyOptions) inPod() bool {
+	get := func(k string) string { v, _ := o.streams.LookupEnv(k); return v }
+	return get(credcheck.EnvPodName) != "" && get(credcheck.EnvPodNamespace) != "" && get("KUBERNETES_SERVICE_HOST") != ""
+}
+
+func (o *verifyOptions) complete() error {
+	if o.format == "" {
+		o.format = string(report.FormatJSON)
+		if cli.IsTerminal(o.streams.Out) {
+			o.format = string(report.FormatText)
+		}
+		o.color = cli.IsTerminal(o.streams.Out)
+	}
+	f, err := report.ParseFormat(o.format)
+	if err != nil {
+		return report.UsageError(err)
+	}
+	o.parsed = f
+	if len(o.sinks) == 0 {
+		o.sinks = []string{"stdout"}
+		if o.inPod() {
+			o.sinks = append(o.sinks, "configmap", "annotation", "event")
+		}
+	}
+	if o.timeout <= 0 || o.imdsTimeout <= 0 {
+		return report.UsageError(errors.New("--timeout and --imds-timeout must be positive"))
+	}
+	for _, arn := range o.denyRoleARNs {
+		if _, err := credcheck.ParseRoleARN(arn); err != nil {
+			return report.UsageError(fmt.Errorf("--deny-role-arn: %w", err))
+		}
+	}
+	_, err = parseSinks(o.sinks)
+	return err
+}
+
+func (o *verifyOptions) run(ctx context.Context) error {
+	log, err := cli.NewLogger(o.streams.Err, o.logLevel)
+	if err != nil {
+		return err
+	}
+	ctx, stop := cli.SignalContext(ctx)
+	defer stop()
+	ctx, cancel := context.WithTimeout(ctx, o.timeout)
+	defer cancel()
+	ctx = log.WithContext(ctx)
+
+	specs, _ := parseSinks(o.sinks)
+	sinks, err := o.buildSinks(specs)
+	if err != nil {
+		return err
+	}
+	r := credcheck.Verify(ctx, credcheck.Options{
+		Audience:     o.audience,
+		DenyRoleARNs: o.denyRoleARNs,
+		IMDSEndpoint: o.imdsEndpoint,
+		IMDSTimeout:  o.imdsTimeout,
+		LookupEnv:    o.streams.LookupEnv,
+	})
+	log.Info().Str("verdict", string(r.Verdict)).Str("roleArn", r.Subject.RoleArn).
+		Strs("failing", r.FailingIDs()).Msg("verification finished")
+
+	var failed []string
+	for _, s := range sinks {
+		if err := s.Write(ctx, r); err != nil {
+			log.Error().Err(err).Str("sink", s.Name()).Msg("could not publish the report")
+			failed = append(failed, s.Name())
+		}
+	}
+	code := report.ExitCode(r.Verdict, o.strict)
+	if len(failed) > 0 {
+		// A gate reading the sink would see a stale or missing report: fail closed.
+		return &report.ExitError{Code: report.ExitUnverified,
+			Err: fmt.Errorf("verdict %s, but the report could not be published to %s", r.Verdict, strings.Join(failed, ", "))}
+	}
+	if code != report.ExitPass {
+		return cli.Silent(code)
+	}
+	return nil
+}

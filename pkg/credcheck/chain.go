@@ -1,0 +1,38 @@
+package credcheck
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+)
+
+// probeChain retrieves credentials from the SDK default chain, exactly as an
+// experiment using the SDK would, and asks STS who they belong to.
+func probeChain(ctx context.Context, cfg aws.Config, c GetCallerIdentityAPI, timeout time.Duration) *ChainResult {
+	start := time.Now()
+	res := &ChainResult{}
+	defer func() { res.Duration = time.Since(start) }()
+	if cfg.Credentials == nil {
+		res.LoadErr = fmt.Errorf("the default chain has no credentials provider")
+		return res
+	}
+	rctx, cancel := context.WithTimeout(ctx, timeout)
+	creds, err := cfg.Credentials.Retrieve(rctx)
+	cancel()
+	if err != nil {
+		res.LoadErr = fmt.Errorf("no credentials from the default chain: %s", rootMessage(err))
+		return res
+	}
+	res.Source = creds.Source
+	cr := callerIdentity(ctx, c, staticProvider{creds}, timeout)
+	res.ARN, res.Account, res.CallErr = cr.ARN, cr.Account, cr.Err
+	return res
+}
+
+// staticProvider hands already retrieved credentials to one call without
+// retrieving them again.
+type staticProvider struct{ c aws.Credentials }
+
+func (p staticProvider) Retrieve(context.Context) (aws.Credentials, error) { return p.c, nil }

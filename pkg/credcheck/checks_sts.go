@@ -1,0 +1,109 @@
+package credcheck
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/podcred/podcred/pkg/report"
+)
+
+// callFailure turns a CallError into a fail (refusal) or error (no answer) result.
+func callFailure(f Facts, e *CallError, cause, fix string) result {
+	r := fail(fmt.Sprintf("%s: %s (%s: %s)", e.Operation, cause, e.Code, e.Message), fix)
+	if !e.Refused() {
+		r.status = report.StatusError
+	}
+	return r.with("errorCode", e.Code).with("requestId", e.RequestID)
+}
+
+func checkAssumeRole(f Facts) result {
+	if f.Assume == nil {
+		return skip("not attempted: needs a valid AWS_ROLE_ARN and a decodable token (see the checks above)")
+	}
+	a := f.Assume
+	if a.Err != nil {
+		cause, fix := explainSTS(f, a.Err)
+		return callFailure(f, a.Err, cause, fix).with("roleArn", f.RoleARN).took(a.Duration)
+	}
+	return pass(fmt.Sprintf("STS issued credentials for %s until %s", a.AssumedRoleARN, a.Expiration.UTC().Format(time.RFC3339))).
+		with("assumedRoleArn", a.AssumedRoleARN).with("requestId", a.RequestID).with("sessionName", a.SessionName).took(a.Duration)
+}
+
+// assumedRoleARN is the ARN GetCallerIdentity returns for a session of role.
+func assumedRoleARN(role RoleARN, session string) string {
+	return fmt.Sprintf("arn:%s:sts::%s:assumed-role/%s/%s", role.Partition, role.Account, role.Name, session)
+}
+
+// sameRole reports whether an STS caller ARN is a session of role (any session name).
+func sameRole(callerARN string, role RoleARN) bool {
+	return strings.HasPrefix(callerARN, strings.TrimSuffix(assumedRoleARN(role, ""), "/")+"/")
+}
+
+func checkCallerIdentity(f Facts) result {
+	if f.Caller == nil {
+		return skip("not attempted: no credentials were issued (see sts.assume-role)")
+	}
+	c := f.Caller
+	if c.Err != nil {
+		return callFailure(f, c.Err, "the issued credentials were not accepted", "check the STS endpoint and retry").took(c.Duration)
+	}
+	role, _ := ParseRoleARN(f.RoleARN)
+	want := assumedRoleARN(role, f.Assume.SessionName)
+	r := result{}.with("arn", c.ARN).with("account", c.Account).took(c.Duration)
+	if c.ARN != want || c.Account != role.Account {
+		r.status = report.StatusFail
+		r.message = fmt.Sprintf("the issued credentials belong to %s (account %s), not to %s", c.ARN, c.Account, want)
+		r.remedy = "STS answered for another principal: check AWS_ENDPOINT_URL_STS points at the real STS and nothing rewrites requests"
+		return r
+	}
+	r.status, r.message = report.StatusPass, "credentials are "+c.ARN
+	return r
+}
+
+func checkChainSource(f Facts) result {
+	c := f.Chain
+	if c == nil {
+		return skip("the SDK default chain was not probed")
+	}
+	r := result{}.with("source", c.Source).with("arn", c.ARN).took(c.Duration)
+	role, roleErr := ParseRoleARN(f.RoleARN)
+	switch {
+	case c.LoadErr != nil:
+		r = fail("an experiment using the AWS SDK would get no credentials: "+c.LoadErr.Error(),
+			"fix the failing checks above; the experiment would fail or fall back to another source").with("source", c.Source)
+	case !strings.HasPrefix(c.Source, "WebIdentityCredentials"):
+		r.status = report.StatusFail
+		r.message = fmt.Sprintf("the SDK default chain resolves to %s, not to web identity: the experiment would not run as the IRSA role", sourceLabel(c.Source))
+		r.remedy = chainRemedy(c.Source)
+	case c.CallErr != nil:
+		r = callFailure(f, c.CallErr, "could not confirm who the chain's credentials belong to", "retry; nothing was verified").
+			with("source", c.Source)
+	case roleErr == nil && !sameRole(c.ARN, role):
+		r.status = report.StatusFail
+		r.message = fmt.Sprintf("the SDK default chain uses web identity but as %s, not role %s", c.ARN, role.Name)
+		r.remedy = "a shared config profile (AWS_PROFILE / AWS_CONFIG_FILE) sets another role_arn with web_identity_token_file: remove it"
+	default:
+		r.status, r.message = report.StatusPass, fmt.Sprintf("the SDK default chain resolves to %s as %s", c.Source, c.ARN)
+	}
+	return r
+}
+
+func sourceLabel(src string) string {
+	if src == "" {
+		return "an unnamed provider"
+	}
+	return src
+}
+
+func chainRemedy(src string) string {
+	switch {
+	case strings.HasPrefix(src, "EnvConfigCredentials"):
+		return "remove AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY from the pod: environment keys win over IRSA"
+	case strings.HasPrefix(src, "SharedConfigCredentials"):
+		return "remove the shared credentials file (the Litmus cloud-secret mount) and AWS_SHARED_CREDENTIALS_FILE/AWS_PROFILE from the pod"
+	case strings.HasPrefix(src, "EC2RoleProvider"):
+		return "the pod fell back to the node's instance role: annotate the ServiceAccount, recreate the pod, and block IMDS for pods (hop limit 1)"
+	}
+	return "make sure AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE are injected and no other credential source is configured"
+}

@@ -1,0 +1,115 @@
+package credcheck
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
+)
+
+// credentialsPath lists the instance profile's roles; any entry means the node role is reachable.
+const credentialsPath = "iam/security-credentials/"
+
+// IMDSEndpoint returns the endpoint the probe uses: the explicit option, else
+// AWS_EC2_METADATA_SERVICE_ENDPOINT, else the link-local default. skip is set
+// when AWS_EC2_METADATA_DISABLED=true and no endpoint was given explicitly.
+func (o Options) imdsEndpoint() (endpoint string, skip bool) {
+	if o.IMDSEndpoint != "" {
+		return strings.TrimRight(o.IMDSEndpoint, "/"), false
+	}
+	if e := o.getenv(EnvIMDSEndpoint); e != "" {
+		return strings.TrimRight(e, "/"), false
+	}
+	if strings.EqualFold(o.getenv(EnvIMDSDisabled), "true") {
+		return "", true
+	}
+	return DefaultIMDSEndpoint, false
+}
+
+// probeIMDS asks IMDS for the node's role through the v2 (token) and v1 paths
+// concurrently, each bounded by timeout and never retried: a hop limit of 1
+// makes the v2 PUT hang, and that must not stall the run.
+func probeIMDS(ctx context.Context, o Options) *IMDSResult {
+	endpoint, skip := o.imdsEndpoint()
+	res := &IMDSResult{Endpoint: endpoint, Skipped: skip}
+	if skip {
+		return res
+	}
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); res.V2 = probeIMDSv2(ctx, endpoint, o.IMDSTimeout) }()
+	go func() { defer wg.Done(); res.V1 = probeIMDSv1(ctx, o.HTTPClient, endpoint, o.IMDSTimeout) }()
+	wg.Wait()
+	return res
+}
+
+func probeIMDSv2(ctx context.Context, endpoint string, timeout time.Duration) ProbeOutcome {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	client := imds.New(imds.Options{
+		Endpoint:       endpoint,
+		Retryer:        aws.NopRetryer{},
+		EnableFallback: aws.FalseTernary, // v2 only; v1 is probed separately
+		HTTPClient:     awshttp.NewBuildableClient().WithTimeout(timeout),
+	})
+	out, err := client.GetMetadata(ctx, &imds.GetMetadataInput{Path: credentialsPath})
+	if err != nil {
+		var re *awshttp.ResponseError
+		if errors.As(err, &re) && re.HTTPStatusCode() == http.StatusNotFound {
+			return ProbeOutcome{Reachable: true, Detail: "IMDSv2 answered: no instance profile"}
+		}
+		return ProbeOutcome{Detail: "IMDSv2 not reachable: " + shortNetErr(err)}
+	}
+	defer out.Content.Close()
+	return listedRole("IMDSv2", out.Content)
+}
+
+func probeIMDSv1(ctx context.Context, hc *http.Client, endpoint string, timeout time.Duration) ProbeOutcome {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, endpoint+"/latest/meta-data/"+credentialsPath, nil)
+	if err != nil {
+		return ProbeOutcome{Detail: fmt.Sprintf("IMDSv1 probe: bad endpoint %q", endpoint)}
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return ProbeOutcome{Detail: "IMDSv1 not reachable: " + shortNetErr(err)}
+	}
+	defer resp.Body.Close()
+	switch resp.StatusCode {
+	case http.StatusOK:
+		return listedRole("IMDSv1", resp.Body)
+	case http.StatusUnauthorized:
+		return ProbeOutcome{Reachable: true, Detail: "IMDSv1 refused (401: IMDSv2 required)"}
+	default:
+		return ProbeOutcome{Reachable: true, Detail: fmt.Sprintf("IMDSv1 answered HTTP %d", resp.StatusCode)}
+	}
+}
+
+func listedRole(path string, body io.Reader) ProbeOutcome {
+	b, _ := io.ReadAll(io.LimitReader(body, 4096))
+	role := strings.TrimSpace(strings.SplitN(strings.TrimSpace(string(b)), "\n", 2)[0])
+	if role == "" {
+		return ProbeOutcome{Reachable: true, Detail: path + " answered: no instance profile"}
+	}
+	return ProbeOutcome{Reachable: true, RoleName: role, Detail: path + " serves the node role " + role}
+}
+
+// shortNetErr keeps the informative tail of a network error.
+func shortNetErr(err error) string {
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return "no answer within the probe timeout"
+	case strings.Contains(err.Error(), "connection refused"):
+		return "connection refused"
+	}
+	return rootMessage(err)
+}

@@ -1,0 +1,123 @@
+package credcheck
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// readToken reads the token file, bounded, recording why it failed. The raw
+// token is returned to the caller for the STS calls and never stored in Facts.
+func readToken(f *Facts, path string) []byte {
+	if path == "" {
+		return nil
+	}
+	file, err := os.Open(path)
+	if err != nil {
+		f.TokenReadErr = err
+		f.TokenPermissionDenied = errors.Is(err, fs.ErrPermission)
+		return nil
+	}
+	defer file.Close()
+	raw, err := io.ReadAll(io.LimitReader(file, maxTokenBytes+1))
+	if err != nil {
+		f.TokenReadErr = err
+		f.TokenPermissionDenied = errors.Is(err, fs.ErrPermission)
+		return nil
+	}
+	if len(raw) > maxTokenBytes {
+		f.TokenReadErr = fmt.Errorf("token file is larger than %d bytes", maxTokenBytes)
+		return nil
+	}
+	c, err := DecodeClaims(raw)
+	if err != nil {
+		f.ClaimsErr = err
+	} else {
+		f.Claims = &c
+	}
+	return raw
+}
+
+// collectStaticEnv records which static credential variables are set.
+func collectStaticEnv(o Options) StaticEnv {
+	set := func(k string) bool { return o.getenv(k) != "" }
+	return StaticEnv{
+		AccessKeyID:     set(EnvAccessKeyID),
+		SecretAccessKey: set(EnvSecretAccessKey),
+		SessionToken:    set(EnvSessionToken),
+		Profile:         o.getenv(EnvProfile),
+	}
+}
+
+// collectSharedFiles finds every shared credentials/config file the SDKs and
+// Litmus experiments would read, and records the profiles holding static keys.
+func collectSharedFiles(o Options) []SharedFile {
+	type candidate struct{ path, via string }
+	var cands []candidate
+	if p := o.getenv(EnvSharedCredsFile); p != "" {
+		cands = append(cands, candidate{p, EnvSharedCredsFile})
+	} else if o.HomeDir != "" {
+		cands = append(cands, candidate{filepath.Join(o.HomeDir, ".aws", "credentials"), "default location"})
+	}
+	if p := o.getenv(EnvConfigFile); p != "" {
+		cands = append(cands, candidate{p, EnvConfigFile})
+	} else if o.HomeDir != "" {
+		cands = append(cands, candidate{filepath.Join(o.HomeDir, ".aws", "config"), "default location"})
+	}
+	for _, p := range o.CredentialFiles {
+		cands = append(cands, candidate{p, "Litmus cloud-secret mount"})
+	}
+	seen := map[string]bool{}
+	var out []SharedFile
+	for _, c := range cands {
+		if seen[c.path] {
+			continue
+		}
+		seen[c.path] = true
+		profiles, err := staticKeyProfiles(c.path)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			continue
+		case err != nil:
+			out = append(out, SharedFile{Path: c.path, Via: c.via, Err: err})
+		case len(profiles) > 0:
+			out = append(out, SharedFile{Path: c.path, Via: c.via, Profiles: profiles})
+		}
+	}
+	return out
+}
+
+// staticKeyProfiles scans an INI-style AWS credentials or config file and
+// returns the profiles that set aws_access_key_id. Values are never kept.
+func staticKeyProfiles(path string) ([]string, error) {
+	file, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer file.Close()
+	var profiles []string
+	section := "default"
+	sc := bufio.NewScanner(io.LimitReader(file, 1<<20))
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if strings.HasPrefix(line, "[") && strings.HasSuffix(line, "]") {
+			section = strings.TrimSpace(strings.TrimPrefix(strings.Trim(line, "[]"), "profile "))
+			continue
+		}
+		key, val, ok := strings.Cut(line, "=")
+		if ok && strings.EqualFold(strings.TrimSpace(key), "aws_access_key_id") && strings.TrimSpace(val) != "" {
+			if len(profiles) == 0 || profiles[len(profiles)-1] != section {
+				profiles = append(profiles, section)
+			}
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	return profiles, nil
+}

@@ -1,0 +1,107 @@
+package credcheck
+
+import (
+	"net/http"
+	"os"
+	"time"
+)
+
+// Defaults for Options.
+const (
+	DefaultAudience     = "sts.amazonaws.com"
+	DefaultIMDSEndpoint = "http://169.254.169.254"
+	DefaultIMDSTimeout  = time.Second
+	DefaultCallTimeout  = 5 * time.Second
+	// LitmusCloudConfig is where Litmus AWS experiments mount the cloud-secret.
+	LitmusCloudConfig = "/tmp/cloud_config.yml"
+)
+
+// Environment variables the agent reads (set by the pod identity webhook, the
+// downward API or the user).
+const (
+	EnvRoleARN         = "AWS_ROLE_ARN"
+	EnvTokenFile       = "AWS_WEB_IDENTITY_TOKEN_FILE"
+	EnvAccessKeyID     = "AWS_ACCESS_KEY_ID"
+	EnvSecretAccessKey = "AWS_SECRET_ACCESS_KEY"
+	EnvSessionToken    = "AWS_SESSION_TOKEN"
+	EnvProfile         = "AWS_PROFILE"
+	EnvSharedCredsFile = "AWS_SHARED_CREDENTIALS_FILE"
+	EnvConfigFile      = "AWS_CONFIG_FILE"
+	EnvIMDSEndpoint    = "AWS_EC2_METADATA_SERVICE_ENDPOINT"
+	EnvIMDSDisabled    = "AWS_EC2_METADATA_DISABLED"
+	EnvPodName         = "POD_NAME"
+	EnvPodNamespace    = "POD_NAMESPACE"
+	EnvPodUID          = "POD_UID"
+	EnvPodServiceAcct  = "POD_SERVICE_ACCOUNT"
+)
+
+// Options configure Collect. The zero value is usable: defaults are noted per field.
+type Options struct {
+	// Audience is the token audience the IAM OIDC provider expects. Default DefaultAudience.
+	Audience string
+	// DenyRoleARNs are roles this token must NOT be able to assume.
+	DenyRoleARNs []string
+	// IMDSEndpoint overrides AWS_EC2_METADATA_SERVICE_ENDPOINT; default DefaultIMDSEndpoint.
+	IMDSEndpoint string
+	// IMDSTimeout bounds each IMDS probe. Default DefaultIMDSTimeout.
+	IMDSTimeout time.Duration
+	// CallTimeout bounds each AWS call attempt. Default DefaultCallTimeout.
+	CallTimeout time.Duration
+	// Pod identifies the pod; empty fields are filled from POD_NAME, POD_NAMESPACE,
+	// POD_UID and POD_SERVICE_ACCOUNT.
+	Pod PodIdentity
+	// CredentialFiles are extra files checked for static keys. Default: LitmusCloudConfig.
+	CredentialFiles []string
+	// HomeDir is where ~/.aws is looked for. Default os.UserHomeDir().
+	HomeDir string
+	// Now is the clock. Default time.Now.
+	Now func() time.Time
+	// LookupEnv reads the environment. Default os.LookupEnv. The SDK's own
+	// credential chain always reads the process environment.
+	LookupEnv func(string) (string, bool)
+	// HTTPClient is used for the IMDS v1 probe; default a client without proxy.
+	HTTPClient *http.Client
+}
+
+func (o Options) withDefaults() Options {
+	if o.Audience == "" {
+		o.Audience = DefaultAudience
+	}
+	if o.IMDSTimeout <= 0 {
+		o.IMDSTimeout = DefaultIMDSTimeout
+	}
+	if o.CallTimeout <= 0 {
+		o.CallTimeout = DefaultCallTimeout
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.LookupEnv == nil {
+		o.LookupEnv = os.LookupEnv
+	}
+	if o.CredentialFiles == nil {
+		o.CredentialFiles = []string{LitmusCloudConfig}
+	}
+	if o.HomeDir == "" {
+		o.HomeDir, _ = os.UserHomeDir()
+	}
+	fill := func(dst *string, env string) {
+		if *dst == "" {
+			*dst, _ = o.LookupEnv(env)
+		}
+	}
+	fill(&o.Pod.Name, EnvPodName)
+	fill(&o.Pod.Namespace, EnvPodNamespace)
+	fill(&o.Pod.UID, EnvPodUID)
+	fill(&o.Pod.ServiceAccount, EnvPodServiceAcct)
+	if o.HTTPClient == nil {
+		// IMDS is link-local: never go through a proxy.
+		o.HTTPClient = &http.Client{Transport: &http.Transport{Proxy: nil}}
+	}
+	return o
+}
+
+func (o Options) getenv(k string) string {
+	v, _ := o.LookupEnv(k)
+	return v
+}

@@ -1,0 +1,121 @@
+package report
+
+import (
+	"testing"
+)
+
+func TestAggregate(t *testing.T) {
+	tests := []struct {
+		name   string
+		checks []Status
+		want   Verdict
+	}{
+		{"no checks at all is a pass", nil, VerdictPass},
+		{"all passing checks pass", []Status{StatusPass, StatusPass}, VerdictPass},
+		{"skipped checks count as passing", []Status{StatusPass, StatusSkip}, VerdictPass},
+		{"a warning makes the report warn", []Status{StatusPass, StatusWarn}, VerdictWarn},
+		{"an error outweighs a warning", []Status{StatusWarn, StatusError}, VerdictError},
+		{"a failure outweighs an error", []Status{StatusError, StatusFail}, VerdictFail},
+		{"a failure outweighs everything even when last", []Status{StatusPass, StatusSkip, StatusWarn, StatusError, StatusFail}, VerdictFail},
+		{"a failure outweighs everything even when first", []Status{StatusFail, StatusError, StatusWarn, StatusSkip, StatusPass}, VerdictFail},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Aggregate(checksOf(tt.checks)); got != tt.want {
+				t.Errorf("Aggregate(%v) = %s, want %s", tt.checks, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestAggregateEveryCombination checks the DESIGN.md rule over every set of
+// statuses, in both orders: any fail -> fail; else any error -> error; else
+// any warn -> warn; else pass.
+func TestAggregateEveryCombination(t *testing.T) {
+	all := []Status{StatusPass, StatusSkip, StatusWarn, StatusError, StatusFail}
+	for mask := 0; mask < 1<<len(all); mask++ {
+		var set []Status
+		has := map[Status]bool{}
+		for i, s := range all {
+			if mask&(1<<i) != 0 {
+				set = append(set, s)
+				has[s] = true
+			}
+		}
+		want := VerdictPass
+		switch {
+		case has[StatusFail]:
+			want = VerdictFail
+		case has[StatusError]:
+			want = VerdictError
+		case has[StatusWarn]:
+			want = VerdictWarn
+		}
+		reversed := make([]Status, len(set))
+		for i, s := range set {
+			reversed[len(set)-1-i] = s
+		}
+		for _, order := range [][]Status{set, reversed} {
+			if got := Aggregate(checksOf(order)); got != want {
+				t.Errorf("Aggregate(%v) = %s, want %s", order, got, want)
+			}
+		}
+	}
+}
+
+func TestExitCode(t *testing.T) {
+	tests := []struct {
+		name    string
+		verdict Verdict
+		strict  bool
+		want    int
+	}{
+		{"pass exits 0", VerdictPass, false, ExitPass},
+		{"pass exits 0 even when strict", VerdictPass, true, ExitPass},
+		{"warn exits 0 when not strict", VerdictWarn, false, ExitPass},
+		{"warn exits 4 when strict", VerdictWarn, true, ExitWarnStrict},
+		{"fail exits 3", VerdictFail, false, ExitFail},
+		{"fail exits 3 when strict", VerdictFail, true, ExitFail},
+		{"error exits 1: could not verify", VerdictError, false, ExitUnverified},
+		{"error exits 1 when strict", VerdictError, true, ExitUnverified},
+		{"an unknown verdict fails closed with 1", Verdict("maybe"), false, ExitUnverified},
+		{"an empty verdict fails closed with 1", Verdict(""), true, ExitUnverified},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := ExitCode(tt.verdict, tt.strict); got != tt.want {
+				t.Errorf("ExitCode(%q, %v) = %d, want %d", tt.verdict, tt.strict, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestFinishAndFailingIDs(t *testing.T) {
+	r := newReport(map[string]Status{"token.audience": StatusFail, "isolation.imds": StatusError, "creds.shared-file": StatusWarn})
+	if r.Verdict != VerdictFail {
+		t.Errorf("verdict = %s, want fail", r.Verdict)
+	}
+	if !r.FinishedAt.Equal(t0) {
+		t.Errorf("finishedAt = %s, want %s", r.FinishedAt, t0)
+	}
+	got := r.FailingIDs()
+	want := []string{"token.audience", "isolation.imds"}
+	if len(got) != len(want) || got[0] != want[0] || got[1] != want[1] {
+		t.Errorf("FailingIDs() = %v, want %v", got, want)
+	}
+	if c := r.Check("token.audience"); c == nil || c.Status != StatusFail {
+		t.Errorf("Check(token.audience) = %+v, want the failing check", c)
+	}
+	if c := r.Check("no.such"); c != nil {
+		t.Errorf("Check(no.such) = %+v, want nil", c)
+	}
+}
+
+// checksOf turns statuses into checks.
+func checksOf(sts []Status) []Check {
+	checks := make([]Check, len(sts))
+	for i, s := range sts {
+		checks[i] = Check{ID: "c" + string(rune('a'+i)), Status: s}
+	}
+	return checks
+}
