@@ -41,7 +41,7 @@ func sameRole(callerARN string, role RoleARN) bool {
 }
 
 func checkCallerIdentity(f Facts) result {
-	if f.Caller == nil {
+	if f.Caller == nil || f.Assume == nil {
 		return skip("not attempted: no credentials were issued (see sts.assume-role)")
 	}
 	c := f.Caller
@@ -69,6 +69,9 @@ func checkChainSource(f Facts) result {
 	r := result{}.with("source", c.Source).with("arn", c.ARN).took(c.Duration)
 	role, roleErr := ParseRoleARN(f.RoleARN)
 	switch {
+	case c.LoadErr != nil && c.Unavailable:
+		r = errored("could not load credentials the way an experiment would: "+c.LoadErr.Error(),
+			"check network egress to STS and retry; nothing was verified")
 	case c.LoadErr != nil:
 		r = fail("an experiment using the AWS SDK would get no credentials: "+c.LoadErr.Error(),
 			"fix the failing checks above; the experiment would fail or fall back to another source").with("source", c.Source)

@@ -9,6 +9,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials/ec2rolecreds"
+	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/rs/zerolog"
 )
@@ -84,7 +86,7 @@ func loadConfig(ctx context.Context, o Options, extra ...func(*config.LoadOption
 			// refusals (AccessDenied, InvalidIdentityToken...) are not.
 			r := retry.NewStandard(func(so *retry.StandardOptions) {
 				so.MaxAttempts = 3
-				so.MaxBackoff = 2 * time.Second
+				so.MaxBackoff = time.Second
 			})
 			return retry.AddWithErrorCodes(r, "IDPCommunicationError")
 		}),
@@ -92,5 +94,17 @@ func loadConfig(ctx context.Context, o Options, extra ...func(*config.LoadOption
 	if o.IMDSEndpoint != "" {
 		opts = append(opts, config.WithEC2IMDSEndpoint(o.IMDSEndpoint))
 	}
+	// When the chain falls through to the instance role, ask IMDS once within
+	// the probe timeout instead of waiting out the SDK's retries (~4 s against
+	// a blocked endpoint): the answer (which source wins) is the same.
+	opts = append(opts, config.WithEC2RoleCredentialOptions(func(ro *ec2rolecreds.Options) {
+		endpoint, _ := o.imdsEndpoint()
+		ro.Client = imds.New(imds.Options{
+			Endpoint:   endpoint,
+			Retryer:    aws.NopRetryer{},
+			HTTPClient: awshttp.NewBuildableClient().WithTimeout(o.IMDSTimeout),
+			// ClientEnableState stays default: AWS_EC2_METADATA_DISABLED is honoured as the SDK would.
+		})
+	}))
 	return config.LoadDefaultConfig(ctx, append(opts, extra...)...)
 }

@@ -90,11 +90,14 @@ type ChainResult struct {
 	// SharedConfigCredentials: <file>, WebIdentityCredentials, EC2RoleProvider, ...
 	Source string
 	// ARN is the caller identity of the chain's credentials (empty if unknown).
-	ARN      string
-	Account  string
-	LoadErr  error
-	CallErr  *CallError
-	Duration time.Duration
+	ARN     string
+	Account string
+	LoadErr error
+	// Unavailable is set when LoadErr came from an endpoint that did not
+	// answer (network, timeout, throttling, 5xx) rather than a refusal.
+	Unavailable bool
+	CallErr     *CallError
+	Duration    time.Duration
 }
 
 // IMDSResult is the probe of the instance metadata service.

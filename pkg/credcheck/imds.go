@@ -55,14 +55,16 @@ func probeIMDSv2(ctx context.Context, endpoint string, timeout time.Duration) Pr
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	client := imds.New(imds.Options{
-		Endpoint:       endpoint,
-		Retryer:        aws.NopRetryer{},
-		EnableFallback: aws.FalseTernary, // v2 only; v1 is probed separately
-		HTTPClient:     awshttp.NewBuildableClient().WithTimeout(timeout),
+		Endpoint: endpoint,
+		Retryer:  aws.NopRetryer{},
+		// Probing was asked for explicitly (endpoint given): AWS_EC2_METADATA_DISABLED only stops the SDKs.
+		ClientEnableState: imds.ClientEnabled,
+		EnableFallback:    aws.FalseTernary, // v2 only; v1 is probed separately
+		HTTPClient:        awshttp.NewBuildableClient().WithTimeout(timeout),
 	})
 	out, err := client.GetMetadata(ctx, &imds.GetMetadataInput{Path: credentialsPath})
 	if err != nil {
-		var re *awshttp.ResponseError
+		var re interface{ HTTPStatusCode() int }
 		if errors.As(err, &re) && re.HTTPStatusCode() == http.StatusNotFound {
 			return ProbeOutcome{Reachable: true, Detail: "IMDSv2 answered: no instance profile"}
 		}

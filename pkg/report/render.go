@@ -14,9 +14,9 @@ import (
 // errNilReport is returned by renderers and sinks given a nil report.
 var errNilReport = errors.New("report is nil")
 
-// StepNames names the IRSA set-up steps a check can belong to (DESIGN.md);
+// stepNames names the IRSA set-up steps a check can belong to (DESIGN.md);
 // step 0 gathers the isolation checks, which belong to no set-up step.
-var StepNames = map[int]string{
+var stepNames = map[int]string{
 	0: "Isolation",
 	1: "IAM OIDC provider",
 	2: "IAM role and trust policy",
@@ -192,13 +192,17 @@ func stepsOf(checks []Check) []int {
 	return steps
 }
 
-// stepHeading returns "Step N — <name>" for a step.
+// StepName returns the name of an IRSA set-up step (1-5, as in DESIGN.md),
+// "Isolation" for step 0, and "" for any other number.
+func StepName(step int) string { return stepNames[step] }
+
+// stepHeading returns "Step N — <name>" for a step, or "Step N" for a step
+// without a name.
 func stepHeading(step int) string {
-	name, ok := StepNames[step]
-	if !ok {
-		return fmt.Sprintf("Step %d", step)
+	if name := StepName(step); name != "" {
+		return fmt.Sprintf("Step %d — %s", step, name)
 	}
-	return fmt.Sprintf("Step %d — %s", step, name)
+	return fmt.Sprintf("Step %d", step)
 }
 
 // indentLines prefixes every line of s after the first with indent and

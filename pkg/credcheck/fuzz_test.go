@@ -1,0 +1,36 @@
+package credcheck
+
+import (
+	"strings"
+	"testing"
+)
+
+// FuzzDecodeClaims: any bytes decode to claims or a clean error, never a
+// panic, and an error never quotes the token's signature.
+func FuzzDecodeClaims(f *testing.F) {
+	f.Add([]byte(makeJWT(f, podClaims(now))))
+	f.Add([]byte("e30.eyJhdWQiOlsiYSIsMV19.sig"))
+	f.Add([]byte("e30.eyJleHAiOjFlMzAwfQ.sig"))
+	f.Add([]byte("..."))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		_, err := DecodeClaims(b)
+		if err != nil {
+			if parts := strings.Split(string(b), "."); len(parts) == 3 && len(parts[2]) > 8 && strings.Contains(err.Error(), parts[2]) {
+				t.Fatalf("error quotes the signature: %v", err)
+			}
+		}
+	})
+}
+
+// FuzzParseRoleARN: a parsed ARN renders back to its input.
+func FuzzParseRoleARN(f *testing.F) {
+	for _, s := range []string{"arn:aws:iam::123456789012:role/x", "arn:aws-cn:iam::123456789012:role/p/q/r", "arn:aws:iam::1:role/", "arn:::::"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		r, err := ParseRoleARN(s)
+		if err == nil && r.String() != s {
+			t.Fatalf("ParseRoleARN(%q) renders as %q", s, r.String())
+		}
+	})
+}
