@@ -1,0 +1,164 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/podcred/podcred/internal/sandbox"
+	"github.com/podcred/podcred/pkg/report"
+)
+
+// demoOptions are the flags of `demo`.
+type demoOptions struct {
+	commonOptions
+	worlds string
+	agent  string
+}
+
+// newDemoCmd builds `podcred-sandbox demo`.
+func newDemoCmd() *cobra.Command {
+	o := &demoOptions{}
+	cmd := &cobra.Command{
+		Use:   "demo",
+		Short: "Run the tour: podcred-agent on a healthy ServiceAccount and on each classic misconfiguration, then a verdict table",
+		Long: `demo starts the sandbox with demo.yaml from --worlds, runs the podcred-agent binary as the pod of every
+scenario the world lists (real token, real STS front, real ConfigMap/annotation/Event sinks), then loads each
+other world file of that directory that has scenarios (no-oidc-provider.yaml, wrong-audience.yaml) and does
+the same. It prints one row per scenario and exits 3 when a verdict differs from the expected one.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return o.run(cmd) },
+	}
+	o.addFlags(cmd)
+	cmd.Flags().StringVar(&o.worlds, "worlds", "examples/worlds", "directory of world files; demo.yaml comes first")
+	cmd.Flags().StringVar(&o.agent, "agent", "", "podcred-agent binary (default: <bin-dir>/podcred-agent)")
+	return cmd
+}
+
+// run starts the sandbox, runs the agent on every scenario of every world and prints the table.
+func (o *demoOptions) run(cmd *cobra.Command) error {
+	ctx := cmd.Context()
+	log, err := o.logger()
+	if err != nil {
+		return err
+	}
+	if o.binDir == "" {
+		if o.binDir, err = sandbox.FindBinDir(); err != nil {
+			return report.UsageError(err)
+		}
+	}
+	if o.agent == "" {
+		o.agent = filepath.Join(o.binDir, "podcred-agent")
+	}
+	if _, err := os.Stat(o.agent); err != nil {
+		return report.UsageError(fmt.Errorf("%s is missing: build it with `go build -o %s ./cmd/agent`", o.agent, o.agent))
+	}
+	worlds, err := tourWorlds(o.worlds)
+	if err != nil {
+		return report.UsageError(err)
+	}
+
+	var sb *sandbox.Sandbox
+	defer func() {
+		if sb != nil {
+			_ = sb.Close()
+		}
+	}()
+	out := cmd.OutOrStdout()
+	table := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(table, "WORLD\tSCENARIO\tEXPECTED\tVERDICT\tFINDINGS\tTIME\tRESULT")
+	unexpected := 0
+	for _, w := range worlds {
+		started := time.Now()
+		if sb == nil {
+			log.Info().Str("world", w.Path).Msg("starting the sandbox (first run: about 5s)")
+			if sb, err = sandbox.Start(ctx, sandbox.Options{Dir: o.dir, BinDir: o.binDir, World: w.World, Logger: log}); err != nil {
+				return err
+			}
+		} else {
+			log.Info().Str("world", w.Path).Msg("loading world")
+			if err := sb.Load(ctx, w.World); err != nil {
+				return fmt.Errorf("load %s: %w", w.Path, err)
+			}
+		}
+		log.Info().Stringer("took", time.Since(started).Round(time.Millisecond)).Msg("world ready")
+		for _, sc := range sb.World().Scenarios {
+			run, err := sb.RunAgent(ctx, o.agent, sc)
+			if err != nil {
+				return err
+			}
+			ok, why := run.AsExpected()
+			result := "ok"
+			if !ok {
+				unexpected++
+				result = "UNEXPECTED: " + why
+			}
+			expected := sc.Expect
+			if sc.Check != "" {
+				expected += " (" + sc.Check + ")"
+			}
+			findings := strings.Join(run.Findings(), ", ")
+			if findings == "" {
+				findings = "-"
+			}
+			fmt.Fprintf(table, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", filepath.Base(w.Path), sc.Name, expected, run.Verdict(), findings, run.Elapsed.Round(time.Millisecond), result)
+		}
+	}
+	if err := table.Flush(); err != nil {
+		return err
+	}
+	return summary(out, unexpected)
+}
+
+// summary prints the closing line; unexpected verdicts exit 3.
+func summary(out io.Writer, unexpected int) error {
+	if unexpected > 0 {
+		fmt.Fprintf(out, "\n%d scenario(s) did not end as expected\n", unexpected)
+		return &report.ExitError{Code: report.ExitFail, Err: errors.New("the tour found unexpected verdicts")}
+	}
+	fmt.Fprintln(out, "\nevery scenario ended as expected")
+	return nil
+}
+
+// tourWorld is a world file of the tour.
+type tourWorld struct {
+	Path  string
+	World *sandbox.World
+}
+
+// tourWorlds loads demo.yaml, then every other world of dir with scenarios, by name.
+func tourWorlds(dir string) ([]tourWorld, error) {
+	paths, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
+	if err != nil {
+		return nil, err
+	}
+	sort.Slice(paths, func(i, j int) bool {
+		di, dj := filepath.Base(paths[i]) == "demo.yaml", filepath.Base(paths[j]) == "demo.yaml"
+		if di != dj {
+			return di
+		}
+		return paths[i] < paths[j]
+	})
+	var out []tourWorld
+	for _, p := range paths {
+		w, err := sandbox.LoadWorld(p)
+		if err != nil {
+			return nil, err
+		}
+		if len(w.Scenarios) > 0 {
+			out = append(out, tourWorld{Path: p, World: w})
+		}
+	}
+	if len(out) == 0 || filepath.Base(out[0].Path) != "demo.yaml" {
+		return nil, fmt.Errorf("%s: no demo.yaml with scenarios", dir)
+	}
+	return out, nil
+}

@@ -1,0 +1,48 @@
+package main
+
+import (
+	"os"
+
+	"github.com/rs/zerolog"
+	"github.com/spf13/cobra"
+
+	"github.com/podcred/podcred/internal/version"
+	"github.com/podcred/podcred/pkg/report"
+)
+
+// commonOptions are the flags every subcommand shares.
+type commonOptions struct {
+	dir      string
+	binDir   string
+	logLevel string
+}
+
+// addFlags registers the shared flags on cmd.
+func (o *commonOptions) addFlags(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&o.dir, "dir", "", "working directory for keys, logs, kubeconfigs and tokens (default: a temporary directory, removed on exit)")
+	cmd.Flags().StringVar(&o.binDir, "bin-dir", "", "directory holding kube-apiserver, etcd and ec2-metadata-mock (default: $PODCRED_BIN_DIR or the repository's bin/)")
+	cmd.Flags().StringVar(&o.logLevel, "log-level", "info", "log level on stderr: debug, info, warn, error")
+}
+
+// logger writes to stderr (stdout is for export lines and tables).
+func (o *commonOptions) logger() (*zerolog.Logger, error) {
+	level, err := zerolog.ParseLevel(o.logLevel)
+	if err != nil {
+		return nil, report.UsageError(err)
+	}
+	l := zerolog.New(zerolog.ConsoleWriter{Out: os.Stderr, TimeFormat: "15:04:05"}).Level(level).With().Timestamp().Logger()
+	return &l, nil
+}
+
+// newRootCmd builds the podcred-sandbox command tree.
+func newRootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:           "podcred-sandbox",
+		Short:         "A local EKS-like world (kube-apiserver, moto behind a validating STS front, IMDS mock) for podcred",
+		Version:       version.Version,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.AddCommand(newUpCmd(), newDemoCmd())
+	return root
+}

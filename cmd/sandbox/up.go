@@ -1,0 +1,68 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/podcred/podcred/internal/sandbox"
+	"github.com/podcred/podcred/pkg/report"
+)
+
+// upOptions are the flags of `up`.
+type upOptions struct {
+	commonOptions
+	world string
+	imds  string
+}
+
+// newUpCmd builds `podcred-sandbox up`.
+func newUpCmd() *cobra.Command {
+	o := &upOptions{}
+	cmd := &cobra.Command{
+		Use:   "up --world FILE",
+		Short: "Start the sandbox, print `export` lines for it, and run until Ctrl-C or SIGTERM",
+		Example: `  eval "$(podcred-sandbox up --world examples/worlds/demo.yaml | tee /tmp/sandbox.env)" &
+  # or, in another shell once it printed the exports:  source /tmp/sandbox.env`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if o.world == "" {
+				return report.UsageError(fmt.Errorf("--world is required"))
+			}
+			if o.imds != "" && o.imds != string(sandbox.IMDSBlocked) && o.imds != string(sandbox.IMDSNodeRole) {
+				return report.UsageError(fmt.Errorf("--imds %q: want %s or %s", o.imds, sandbox.IMDSBlocked, sandbox.IMDSNodeRole))
+			}
+			log, err := o.logger()
+			if err != nil {
+				return err
+			}
+			w, err := sandbox.LoadWorld(o.world)
+			if err != nil {
+				return report.UsageError(err)
+			}
+			ctx := cmd.Context()
+			started := time.Now()
+			log.Info().Str("world", o.world).Msg("starting the sandbox")
+			sb, err := sandbox.Start(ctx, sandbox.Options{Dir: o.dir, BinDir: o.binDir, World: w, IMDS: sandbox.IMDSMode(o.imds), Logger: log})
+			if err != nil {
+				return err
+			}
+			defer func() {
+				log.Info().Msg("stopping the sandbox")
+				if err := sb.Close(); err != nil {
+					log.Error().Err(err).Msg("stop")
+				}
+			}()
+			fmt.Fprint(os.Stdout, sb.Exports())
+			log.Info().Stringer("startup", time.Since(started).Round(time.Millisecond)).Str("dir", sb.Dir()).Msg("sandbox ready; Ctrl-C to stop")
+			<-ctx.Done()
+			return nil
+		},
+	}
+	o.addFlags(cmd)
+	cmd.Flags().StringVar(&o.world, "world", "", "world file (examples/worlds/*.yaml)")
+	cmd.Flags().StringVar(&o.imds, "imds", "", "override the world's IMDS: node-role or blocked")
+	return cmd
+}

@@ -1,0 +1,277 @@
+package sandbox
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/client-go/discovery/cached/memory"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/restmapper"
+)
+
+// Labels and names the sandbox puts on what it creates.
+const (
+	ManagedByLabel = "app.kubernetes.io/managed-by"
+	managedByValue = "podcred-sandbox"
+	// NodeName is the one Node object pods are assigned to (no kubelet runs).
+	NodeName = "ip-10-0-1-10.ec2.internal"
+	// AgentRBACName names the Role and RoleBinding that namespace.agentRBAC creates.
+	AgentRBACName = "podcred-agent"
+	defaultImage  = "public.ecr.aws/docker/library/busybox:stable"
+)
+
+// managedLabels label what the sandbox creates.
+func managedLabels() map[string]string { return map[string]string{ManagedByLabel: managedByValue} }
+
+// kubeLoader creates a world's Kubernetes objects with the admin client.
+type kubeLoader struct {
+	client kubernetes.Interface
+	dyn    dynamic.Interface
+	mapper *restmapper.DeferredDiscoveryRESTMapper
+	region string
+
+	// Litmus CRDs, installed in the background (see startCRDs).
+	crdsDone        chan struct{}
+	crdsErr         error
+	crdsEstablished time.Time
+}
+
+// newKubeLoader returns a loader using cp's admin credentials.
+func newKubeLoader(cp *ControlPlane, region string) (*kubeLoader, error) {
+	dyn, err := dynamic.NewForConfig(cp.Config)
+	if err != nil {
+		return nil, err
+	}
+	mapper := restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(cp.Client.Discovery()))
+	return &kubeLoader{client: cp.Client, dyn: dyn, mapper: mapper, region: region}, nil
+}
+
+// apply creates the namespaces and their objects, then the world's extra objects.
+// w must be resolved.
+func (k *kubeLoader) apply(ctx context.Context, w *World) error {
+	for _, ns := range w.Namespaces {
+		if err := k.applyNamespace(ctx, w, ns); err != nil {
+			return fmt.Errorf("namespace %s: %w", ns.Name, err)
+		}
+	}
+	if len(w.Objects) > 0 {
+		if err := k.crdsReady(ctx); err != nil { // objects may be Litmus ones
+			return err
+		}
+	}
+	for _, obj := range w.Objects {
+		if err := k.create(ctx, &unstructured.Unstructured{Object: obj}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// applyNamespace creates ns and its Secrets, ServiceAccounts, RBAC, pods and chaos objects, in that order.
+func (k *kubeLoader) applyNamespace(ctx context.Context, w *World, ns Namespace) error {
+	_, err := k.client.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns.Name, Labels: managedLabels()}}, metav1.CreateOptions{})
+	if err != nil && !apierrors.IsAlreadyExists(err) {
+		return err
+	}
+	for _, s := range ns.Secrets {
+		secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: s.Name, Labels: managedLabels()}, Type: corev1.SecretTypeOpaque, StringData: s.StringData}
+		if _, err := k.client.CoreV1().Secrets(ns.Name).Create(ctx, secret, metav1.CreateOptions{}); err != nil {
+			return fmt.Errorf("secret %s: %w", s.Name, err)
+		}
+	}
+	sas := map[string]*corev1.ServiceAccount{}
+	for _, s := range ns.ServiceAccounts {
+		sa := &corev1.ServiceAccount{
+			ObjectMeta:                   metav1.ObjectMeta{Name: s.Name, Labels: managedLabels(), Annotations: map[string]string{}},
+			AutomountServiceAccountToken: s.Automount,
+		}
+		for key, v := range s.Annotations {
+			sa.Annotations[key] = v
+		}
+		switch {
+		case s.RoleArn != "":
+			sa.Annotations[RoleARNAnnotation] = s.RoleArn
+		case s.Role != "":
+			sa.Annotations[RoleARNAnnotation] = RoleARN(w.Account, s.Role)
+		}
+		created, err := k.client.CoreV1().ServiceAccounts(ns.Name).Create(ctx, sa, metav1.CreateOptions{})
+		if err != nil {
+			return fmt.Errorf("serviceaccount %s: %w", s.Name, err)
+		}
+		sas[s.Name] = created
+	}
+	if ns.AgentRBAC {
+		if err := k.grantAgentSinks(ctx, ns); err != nil {
+			return err
+		}
+	}
+	for _, p := range ns.Pods {
+		if _, err := k.createPod(ctx, ns.Name, p, sas[p.ServiceAccount]); err != nil {
+			return err
+		}
+	}
+	if len(ns.Chaos) > 0 {
+		if err := k.crdsReady(ctx); err != nil {
+			return err
+		}
+	}
+	for _, obj := range ns.Chaos {
+		u := &unstructured.Unstructured{Object: obj}
+		if u.GetAPIVersion() == "" {
+			u.SetAPIVersion("litmuschaos.io/v1alpha1")
+		}
+		u.SetNamespace(ns.Name)
+		if err := k.create(ctx, u); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// createPod creates p bound to NodeName, injected like the pod identity webhook
+// unless it predates the SA's annotation, and marks it Running.
+func (k *kubeLoader) createPod(ctx context.Context, ns string, p Pod, sa *corev1.ServiceAccount) (*corev1.Pod, error) {
+	image := p.Image
+	if image == "" {
+		image = defaultImage
+	}
+	labels := managedLabels()
+	for key, v := range p.Labels {
+		labels[key] = v
+	}
+	pod := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: p.Name, Namespace: ns, Labels: labels},
+		Spec: corev1.PodSpec{
+			ServiceAccountName: p.ServiceAccount,
+			NodeName:           NodeName,
+			SecurityContext:    &corev1.PodSecurityContext{FSGroup: p.FSGroup, RunAsUser: p.RunAsUser, RunAsNonRoot: p.RunAsNonRoot},
+			Containers: []corev1.Container{{
+				Name:    "main",
+				Image:   image,
+				Command: []string{"sleep", "infinity"},
+				Env:     append([]corev1.EnvVar(nil), p.Env...),
+			}},
+		},
+	}
+	for _, m := range p.SecretMounts {
+		vol := "secret-" + m.Secret
+		pod.Spec.Volumes = append(pod.Spec.Volumes, corev1.Volume{Name: vol, VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{SecretName: m.Secret}}})
+		pod.Spec.Containers[0].VolumeMounts = append(pod.Spec.Containers[0].VolumeMounts, corev1.VolumeMount{Name: vol, MountPath: m.MountPath, ReadOnly: true})
+	}
+	if !p.CreatedBeforeAnnotation && sa != nil {
+		injectIRSA(pod, sa, k.region)
+	}
+	created, err := k.client.CoreV1().Pods(ns).Create(ctx, pod, metav1.CreateOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("pod %s: %w", p.Name, err)
+	}
+	now := metav1.Now()
+	created.Status = corev1.PodStatus{
+		Phase:     corev1.PodRunning,
+		StartTime: &now,
+		HostIP:    "10.0.1.10",
+		PodIP:     "10.0.1.100",
+		Conditions: []corev1.PodCondition{
+			{Type: corev1.PodScheduled, Status: corev1.ConditionTrue, LastTransitionTime: now},
+			{Type: corev1.PodInitialized, Status: corev1.ConditionTrue, LastTransitionTime: now},
+			{Type: corev1.ContainersReady, Status: corev1.ConditionTrue, LastTransitionTime: now},
+			{Type: corev1.PodReady, Status: corev1.ConditionTrue, LastTransitionTime: now},
+		},
+	}
+	started := true
+	for _, c := range created.Spec.Containers {
+		created.Status.ContainerStatuses = append(created.Status.ContainerStatuses, corev1.ContainerStatus{
+			Name: c.Name, Image: c.Image, ImageID: c.Image, Ready: true, Started: &started,
+			State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: now}},
+		})
+	}
+	running, err := k.client.CoreV1().Pods(ns).UpdateStatus(ctx, created, metav1.UpdateOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("pod %s status: %w", p.Name, err)
+	}
+	return running, nil
+}
+
+// grantAgentSinks lets every SA of ns write podcred's report sinks.
+func (k *kubeLoader) grantAgentSinks(ctx context.Context, ns Namespace) error {
+	role := &rbacv1.Role{
+		ObjectMeta: metav1.ObjectMeta{Name: AgentRBACName, Labels: managedLabels()},
+		Rules: []rbacv1.PolicyRule{
+			{APIGroups: []string{""}, Resources: []string{"configmaps"}, Verbs: []string{"get", "create", "update", "patch"}},
+			{APIGroups: []string{""}, Resources: []string{"pods"}, Verbs: []string{"get", "patch"}},
+			{APIGroups: []string{""}, Resources: []string{"events"}, Verbs: []string{"create", "patch"}},
+			{APIGroups: []string{"events.k8s.io"}, Resources: []string{"events"}, Verbs: []string{"create", "patch"}},
+		},
+	}
+	binding := &rbacv1.RoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: AgentRBACName, Labels: managedLabels()},
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: AgentRBACName},
+	}
+	for _, sa := range ns.ServiceAccounts {
+		binding.Subjects = append(binding.Subjects, rbacv1.Subject{Kind: rbacv1.ServiceAccountKind, Name: sa.Name, Namespace: ns.Name})
+	}
+	if _, err := k.client.RbacV1().Roles(ns.Name).Create(ctx, role, metav1.CreateOptions{}); err != nil {
+		return fmt.Errorf("role %s: %w", AgentRBACName, err)
+	}
+	if _, err := k.client.RbacV1().RoleBindings(ns.Name).Create(ctx, binding, metav1.CreateOptions{}); err != nil {
+		return fmt.Errorf("rolebinding %s: %w", AgentRBACName, err)
+	}
+	return nil
+}
+
+// resource returns the client for u's kind: Litmus kinds directly, others
+// mapped through discovery (namespaced ones default to "default").
+func (k *kubeLoader) resource(u *unstructured.Unstructured) (dynamic.ResourceInterface, error) {
+	gvk := u.GroupVersionKind()
+	if plural, ok := litmusKinds[gvk.Kind]; ok && gvk.Group == litmusGroup {
+		return k.dyn.Resource(gvk.GroupVersion().WithResource(plural)).Namespace(u.GetNamespace()), nil
+	}
+	mapping, err := k.mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", gvk.Kind, u.GetName(), err)
+	}
+	if mapping.Scope.Name() != "namespace" {
+		return k.dyn.Resource(mapping.Resource), nil
+	}
+	if u.GetNamespace() == "" {
+		u.SetNamespace("default")
+	}
+	return k.dyn.Resource(mapping.Resource).Namespace(u.GetNamespace()), nil
+}
+
+// create creates an object of any kind, labelled as the sandbox's.
+func (k *kubeLoader) create(ctx context.Context, u *unstructured.Unstructured) error {
+	ri, err := k.resource(u)
+	if err != nil {
+		return err
+	}
+	gvk := u.GroupVersionKind()
+	labels := u.GetLabels()
+	if labels == nil {
+		labels = map[string]string{}
+	}
+	labels[ManagedByLabel] = managedByValue
+	u.SetLabels(labels)
+	if _, err := ri.Create(ctx, u, metav1.CreateOptions{}); err != nil {
+		return fmt.Errorf("%s %s: %w", gvk.Kind, u.GetName(), err)
+	}
+	return nil
+}
+
+// ensureNode creates the Node pods are assigned to.
+func (k *kubeLoader) ensureNode(ctx context.Context) error {
+	node := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: NodeName, Labels: map[string]string{
+		"kubernetes.io/hostname": NodeName, "topology.kubernetes.io/region": k.region, ManagedByLabel: managedByValue,
+	}}}
+	if _, err := k.client.CoreV1().Nodes().Create(ctx, node, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+		return fmt.Errorf("node: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,77 @@
+package sandbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/kubernetes"
+)
+
+// clear deletes what a world put in the namespaces (and what agents wrote
+// there), keeping the namespaces: without a controller manager a deleted
+// namespace would stay Terminating for ever. Cluster-scoped extra objects labelled
+// as the sandbox's are deleted too.
+func (k *kubeLoader) clear(ctx context.Context, w *World) error {
+	zero := int64(0)
+	del := metav1.DeleteOptions{GracePeriodSeconds: &zero}
+	all := metav1.ListOptions{}
+	var errs []error
+	for _, ns := range w.Namespaces {
+		core, rbac := k.client.CoreV1(), k.client.RbacV1()
+		errs = append(errs,
+			core.Pods(ns.Name).DeleteCollection(ctx, del, all),
+			core.ConfigMaps(ns.Name).DeleteCollection(ctx, del, all),
+			core.Events(ns.Name).DeleteCollection(ctx, del, all),
+			core.Secrets(ns.Name).DeleteCollection(ctx, del, all),
+			core.ServiceAccounts(ns.Name).DeleteCollection(ctx, del, all),
+			rbac.RoleBindings(ns.Name).DeleteCollection(ctx, del, all),
+			rbac.Roles(ns.Name).DeleteCollection(ctx, del, all),
+		)
+		for _, plural := range []string{"chaosengines", "chaosexperiments", "chaosresults"} {
+			gvr := schema.GroupVersionResource{Group: litmusGroup, Version: "v1alpha1", Resource: plural}
+			errs = append(errs, k.dyn.Resource(gvr).Namespace(ns.Name).DeleteCollection(ctx, del, all))
+		}
+	}
+	for _, obj := range w.Objects {
+		u := &unstructured.Unstructured{Object: obj}
+		ri, err := k.resource(u)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if err := ri.Delete(ctx, u.GetName(), del); err != nil && !apierrors.IsNotFound(err) {
+			errs = append(errs, err)
+		}
+	}
+	return waitNoPods(ctx, k.client, w, errors.Join(errs...))
+}
+
+// waitNoPods waits (briefly) until the world's pods are gone, so that names can be reused.
+func waitNoPods(ctx context.Context, client kubernetes.Interface, w *World, prior error) error {
+	if prior != nil {
+		return prior
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for _, ns := range w.Namespaces {
+		for {
+			pods, err := client.CoreV1().Pods(ns.Name).List(ctx, metav1.ListOptions{})
+			if err != nil {
+				return err
+			}
+			if len(pods.Items) == 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				return fmt.Errorf("namespace %s: %d pods still there after deletion", ns.Name, len(pods.Items))
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	return nil
+}

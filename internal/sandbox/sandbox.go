@@ -1,0 +1,251 @@
+package sandbox
+
+import (
+	"context"
+	"errors"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/eks"
+	"github.com/rs/zerolog"
+
+	"github.com/podcred/podcred/internal/sandbox/stsfront"
+)
+
+// Options configures Start.
+type Options struct {
+	// Dir is the sandbox's working directory (keys, logs, kubeconfigs, tokens).
+	// Default: a new temporary directory, removed by Close.
+	Dir string
+	// BinDir holds kube-apiserver, etcd and ec2-metadata-mock. Default: FindBinDir().
+	BinDir string
+	// World is the world to load (see LoadWorld). Required.
+	World *World
+	// IMDS overrides the world's imds mode when set.
+	IMDS IMDSMode
+	// Python runs moto; default "python3".
+	Python string
+	// Latency is added by the STS front to every AWS call (benchmarks).
+	Latency time.Duration
+	// Now is the STS front's clock; default time.Now.
+	Now func() time.Time
+	// Logger receives the sandbox's and the front's logs; default: none.
+	Logger *zerolog.Logger
+	// AWSManagedPolicies makes moto load AWS managed policies (arn:aws:iam::aws:policy/...),
+	// which costs about 3 s at start and after every Load. It is turned on by
+	// itself when the first world attaches one; set it when a later world will.
+	AWSManagedPolicies bool
+}
+
+// Sandbox is a running EKS-like world: etcd and kube-apiserver, moto behind
+// the validating STS front, optionally the IMDS mock, and a loaded world.
+// Every process binds 127.0.0.1 and is stopped by its PID by Close.
+type Sandbox struct {
+	dir, binDir string
+	tempDir     bool
+	log         zerolog.Logger
+
+	moto   *Moto
+	front  *frontServer
+	keys   *issuerKeys
+	cp     *ControlPlane
+	imds   *IMDS
+	kube   *kubeLoader
+	closed sync.Once
+
+	// blockedIMDS is a loopback URL nothing listens on: "IMDS blocked" fails fast.
+	blockedIMDS string
+
+	mu    sync.Mutex
+	world *World // resolved
+
+	secretsMu sync.Mutex
+	secrets   map[string]bool // every secret the sandbox saw, for leak scans
+}
+
+// Start brings up the sandbox and loads opts.World. On error everything
+// already started is stopped.
+func Start(ctx context.Context, opts Options) (s *Sandbox, err error) {
+	if opts.World == nil {
+		return nil, errors.New("sandbox: no world given")
+	}
+	ctx, cancel := context.WithCancel(ctx) // ends background start-up work on return
+	defer cancel()
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	s = &Sandbox{dir: opts.Dir, binDir: opts.BinDir, log: zerolog.Nop(), keys: &issuerKeys{}}
+	if opts.Logger != nil {
+		s.log = *opts.Logger
+	}
+	if s.binDir == "" {
+		if s.binDir, err = FindBinDir(); err != nil {
+			return nil, err
+		}
+	}
+	if s.dir == "" {
+		if s.dir, err = os.MkdirTemp("", "podcred-sandbox-"); err != nil {
+			return nil, err
+		}
+		s.tempDir = true
+	} else if err := prepareDir(s.dir); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			_ = s.Close()
+			s = nil
+		}
+	}()
+	w := *opts.World
+	w.setDefaults()
+	if opts.IMDS != "" {
+		if err := validIMDS(opts.IMDS); err != nil {
+			return nil, err
+		}
+		w.IMDS = opts.IMDS
+	}
+	if err := CheckBinaries(s.binDir, w.needsIMDS()); err != nil {
+		return nil, err
+	}
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	s.blockedIMDS = loopbackURL("http", port)
+
+	started := time.Now()
+	// The keys and etcd need no issuer: they start while moto does.
+	type storageResult struct {
+		cp  *ControlPlane
+		err error
+	}
+	storage := make(chan storageResult, 1)
+	go func() {
+		cp, err := startStorage(ctx, s.dir, s.binDir)
+		storage <- storageResult{cp, err}
+	}()
+	issuer, awsErr := s.startAWS(ctx, &w, opts)
+	st := <-storage
+	s.cp = st.cp // stopped by Close even when the other half failed
+	if err := errors.Join(awsErr, st.err); err != nil {
+		return nil, err
+	}
+	s.log.Debug().Str("issuer", issuer).Stringer("elapsed", time.Since(started)).Msg("moto, sts front and etcd ready")
+	// The Litmus CRDs are installed as soon as the apiserver answers: objects of
+	// a new CRD cannot be created without delay for 2 s after it is Established.
+	var loaderErr error
+	if err := s.cp.startAPIServer(ctx, issuer, func() {
+		if s.kube, loaderErr = newKubeLoader(s.cp, w.Region); loaderErr == nil {
+			s.kube.startCRDs(ctx)
+		}
+	}); err != nil {
+		return nil, errors.Join(err, loaderErr)
+	}
+	if loaderErr != nil {
+		return nil, loaderErr
+	}
+	s.keys.setControlPlane(s.cp)
+	s.log.Debug().Stringer("elapsed", time.Since(started)).Msg("kube-apiserver ready")
+	if err := s.kube.ensureNode(ctx); err != nil {
+		return nil, err
+	}
+	if err := s.load(ctx, &w, false); err != nil {
+		return nil, err
+	}
+	if err := s.kube.crdsInstalled(ctx); err != nil {
+		return nil, err
+	}
+	s.log.Debug().Stringer("elapsed", time.Since(started)).Msg("world loaded")
+	return s, nil
+}
+
+// startAWS starts moto and the STS front, and returns the cluster's issuer:
+// the world's, or the one moto's EKS gives the cluster it creates.
+func (s *Sandbox) startAWS(ctx context.Context, w *World, opts Options) (string, error) {
+	var err error
+	managed := opts.AWSManagedPolicies || w.usesAWSManagedPolicies()
+	if s.moto, err = StartMoto(ctx, MotoOptions{Dir: s.dir, Python: opts.Python, Account: w.Account, AWSManagedPolicies: managed}); err != nil {
+		return "", err
+	}
+	if s.front, err = startFront(s.moto.URL, w.Region, opts.Latency, opts.Now, s.log, s.keys); err != nil {
+		return "", err
+	}
+	if w.Cluster.Issuer != "" {
+		return w.Cluster.Issuer, nil
+	}
+	return ensureCluster(ctx, eks.NewFromConfig(AdminConfig(s.front.url, w.Region)), w.Cluster.Name, w.Account)
+}
+
+// World is the loaded world, placeholders expanded.
+func (s *Sandbox) World() *World {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.world
+}
+
+// Dir is the sandbox's working directory.
+func (s *Sandbox) Dir() string { return s.dir }
+
+// Issuer is the cluster's service-account issuer.
+func (s *Sandbox) Issuer() string { return s.cp.Issuer }
+
+// ControlPlane is the running etcd and kube-apiserver.
+func (s *Sandbox) ControlPlane() *ControlPlane { return s.cp }
+
+// Kubeconfig is the admin kubeconfig's path.
+func (s *Sandbox) Kubeconfig() string { return s.cp.Kubeconfig }
+
+// Moto is the running moto server (behind the front; reset or dump it through here).
+func (s *Sandbox) Moto() *Moto { return s.moto }
+
+// Front is the validating STS front (its Calls() count the AWS calls by action).
+func (s *Sandbox) Front() *stsfront.Front { return s.front.front }
+
+// EndpointURL is the front's URL: AWS_ENDPOINT_URL for every AWS client.
+func (s *Sandbox) EndpointURL() string { return s.front.url }
+
+// IMDS is the running IMDS mock, nil when no world needed it.
+func (s *Sandbox) IMDS() *IMDS { return s.imds }
+
+// Procs are the sandbox's child processes.
+func (s *Sandbox) Procs() []*Proc {
+	var out []*Proc
+	if s.moto != nil {
+		out = append(out, s.moto.Proc())
+	}
+	if s.cp != nil {
+		out = append(out, s.cp.Procs()...)
+	}
+	if s.imds != nil {
+		out = append(out, s.imds.Proc())
+	}
+	return out
+}
+
+// Close stops every process by PID and the front, then removes the directory
+// when Start created it. It is safe to call more than once.
+func (s *Sandbox) Close() error {
+	var err error
+	s.closed.Do(func() {
+		var errs []error
+		if s.front != nil {
+			errs = append(errs, s.front.stop())
+		}
+		if s.imds != nil {
+			errs = append(errs, s.imds.Stop())
+		}
+		if s.cp != nil {
+			errs = append(errs, s.cp.Stop())
+		}
+		if s.moto != nil {
+			errs = append(errs, s.moto.Stop())
+		}
+		if s.tempDir {
+			errs = append(errs, os.RemoveAll(s.dir))
+		}
+		err = errors.Join(errs...)
+	})
+	return err
+}
