@@ -59,11 +59,24 @@ func (o *verifyOptions) buildSinks(specs []sinkSpec) ([]report.Sink, error) {
 			case "configmap":
 				sinks = append(sinks, report.NewConfigMapSink(kube))
 			case "annotation":
-				sinks = append(sinks, report.NewAnnotationSink(kube))
+				var opts []report.Option
+				if !hasSink(specs, "configmap") {
+					opts = append(opts, report.WithoutConfigMapLink()) // do not name a ConfigMap never written
+				}
+				sinks = append(sinks, report.NewAnnotationSink(kube, opts...))
 			case "event":
 				sinks = append(sinks, report.NewEventSink(kube))
 			}
 		}
 	}
 	return sinks, nil
+}
+
+func hasSink(specs []sinkSpec, kind string) bool {
+	for _, s := range specs {
+		if s.kind == kind {
+			return true
+		}
+	}
+	return false
 }

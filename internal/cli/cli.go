@@ -79,6 +79,7 @@ func NewLogger(w io.Writer, level string) (zerolog.Logger, error) {
 	if IsTerminal(w) {
 		w = zerolog.ConsoleWriter{Out: w, TimeFormat: "15:04:05.000"}
 	}
+	w = zerolog.SyncWriter(w) // collectors log from concurrent goroutines
 	return zerolog.New(w).Level(lvl).With().Timestamp().Logger(), nil
 }
 

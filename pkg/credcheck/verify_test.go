@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -16,9 +15,9 @@ import (
 	"github.com/podcred/podcred/pkg/report"
 )
 
-func verify(t *testing.T, w *agentWorld, mutate ...func(*Options)) *report.Report {
+func verify(t *testing.T, w *ststest.Pod, mutate ...func(*Options)) *report.Report {
 	t.Helper()
-	o := w.options()
+	o := options(w)
 	for _, m := range mutate {
 		m(&o)
 	}
@@ -28,7 +27,7 @@ func verify(t *testing.T, w *agentWorld, mutate ...func(*Options)) *report.Repor
 }
 
 func TestVerifyHealthyPodPassesEveryCheck(t *testing.T) {
-	w := newAgentWorld(t)
+	w := ststest.NewPod(t)
 	r := verify(t, w)
 	if r.Verdict != report.VerdictPass {
 		t.Errorf("verdict %s, want pass", r.Verdict)
@@ -53,10 +52,10 @@ func TestVerifyHealthyPodPassesEveryCheck(t *testing.T) {
 		t.Errorf("expiresAt %v, want the future", r.ExpiresAt)
 	}
 	// The explicit call and the SDK chain each assume the role once.
-	if n := w.sts.Count("AssumeRoleWithWebIdentity"); n != 2 {
+	if n := w.STS.Count("AssumeRoleWithWebIdentity"); n != 2 {
 		t.Errorf("AssumeRoleWithWebIdentity called %d times, want 2 (explicit + chain)", n)
 	}
-	assertNoSecrets(t, r, w.token)
+	assertNoSecrets(t, r, w.Token)
 }
 
 // assertNoSecrets checks the report's JSON for every secret the fake issued and the raw token.
@@ -78,7 +77,7 @@ func assertNoSecrets(t *testing.T, r *report.Report, token string) {
 }
 
 func TestVerifyStaticKeysInEnvironmentFail(t *testing.T) {
-	w := newAgentWorld(t)
+	w := ststest.NewPod(t)
 	t.Setenv(EnvAccessKeyID, "AKIASTATICSTATIC1234")
 	t.Setenv(EnvSecretAccessKey, "static/secret/key/value/DoNotLeak")
 	r := verify(t, w)
@@ -93,21 +92,21 @@ func TestVerifyStaticKeysInEnvironmentFail(t *testing.T) {
 }
 
 func TestVerifyGarbageTokenFailsTokenClaimsWithoutCallingSTSExplicitly(t *testing.T) {
-	w := newAgentWorld(t)
-	w.writeToken(t, "this is not a jwt at all")
+	w := ststest.NewPod(t)
+	w.WriteToken(t, "this is not a jwt at all")
 	r := verify(t, w)
 	if r.Verdict != report.VerdictFail {
 		t.Fatalf("verdict %s, want fail", r.Verdict)
 	}
-	assertStatus(t, r, IDTokenClaims, report.StatusFail, "not a JWT", w.tokenPath)
+	assertStatus(t, r, IDTokenClaims, report.StatusFail, "not a JWT", w.TokenPath)
 	assertStatus(t, r, IDSTSAssumeRole, report.StatusSkip)
 	assertStatus(t, r, IDSTSCallerIdentity, report.StatusSkip)
 	assertStatus(t, r, IDTokenAudience, report.StatusSkip)
-	assertNoSecrets(t, r, w.token)
+	assertNoSecrets(t, r, w.Token)
 }
 
 func TestVerifyUnreachableSTSIsAnErrorNotAFail(t *testing.T) {
-	w := newAgentWorld(t)
+	w := ststest.NewPod(t)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -160,8 +159,8 @@ func TestVerifyMapsEverySTSErrorToACauseAndFix(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			w := newAgentWorld(t)
-			w.sts.AnswerAssume(testRole, tt.answer)
+			w := ststest.NewPod(t)
+			w.STS.AnswerAssume(testRole, tt.answer)
 			r := verify(t, w, func(o *Options) { o.CallTimeout = 10 * time.Second })
 			assertStatus(t, r, IDSTSAssumeRole, tt.status, tt.contains...)
 			c := statusOf(t, r, IDSTSAssumeRole)
@@ -169,7 +168,7 @@ func TestVerifyMapsEverySTSErrorToACauseAndFix(t *testing.T) {
 				t.Errorf("evidence %v: want the AWS error code and request ID", c.Evidence)
 			}
 			assertStatus(t, r, IDSTSCallerIdentity, report.StatusSkip)
-			if explicit := w.sts.ExplicitAssumes(); explicit != tt.attempts {
+			if explicit := w.STS.ExplicitAssumes(); explicit != tt.attempts {
 				t.Errorf("explicit AssumeRoleWithWebIdentity attempts %d, want %d", explicit, tt.attempts)
 			}
 		})
@@ -177,8 +176,8 @@ func TestVerifyMapsEverySTSErrorToACauseAndFix(t *testing.T) {
 }
 
 func TestVerifyCallerIdentityOfAnotherPrincipalFails(t *testing.T) {
-	w := newAgentWorld(t)
-	w.sts.CallerARN = "arn:aws:sts::999999999999:assumed-role/other/x"
+	w := ststest.NewPod(t)
+	w.STS.CallerARN = "arn:aws:sts::999999999999:assumed-role/other/x"
 	r := verify(t, w)
 	assertStatus(t, r, IDSTSCallerIdentity, report.StatusFail, "999999999999")
 }
@@ -192,9 +191,9 @@ func TestVerifyIMDS(t *testing.T) {
 		status   report.Status
 		contains []string
 	}{
-		{"node role through v2 and v1", fakeIMDS("eks-node-role", true), report.StatusFail, []string{"eks-node-role", "IMDSv2 and IMDSv1", "hop-limit 1"}},
-		{"node role through v2 only", fakeIMDS("eks-node-role", false), report.StatusFail, []string{"eks-node-role", "through IMDSv2 at"}},
-		{"no instance profile", fakeIMDS("", true), report.StatusPass, []string{"no instance profile"}},
+		{"node role through v2 and v1", ststest.IMDS("eks-node-role", true), report.StatusFail, []string{"eks-node-role", "IMDSv2 and IMDSv1", "hop-limit 1"}},
+		{"node role through v2 only", ststest.IMDS("eks-node-role", false), report.StatusFail, []string{"eks-node-role", "through IMDSv2 at"}},
+		{"no instance profile", ststest.IMDS("", true), report.StatusPass, []string{"no instance profile"}},
 		{"hop limit: the PUT hangs", http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
 			select {
 			case <-hang:
@@ -204,7 +203,7 @@ func TestVerifyIMDS(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			w := newAgentWorld(t)
+			w := ststest.NewPod(t)
 			srv := httptest.NewServer(tt.handler)
 			t.Cleanup(srv.Close)
 			t.Setenv(EnvIMDSEndpoint, srv.URL)
@@ -217,7 +216,7 @@ func TestVerifyIMDS(t *testing.T) {
 		})
 	}
 	t.Run("closed port answers at once", func(t *testing.T) {
-		w := newAgentWorld(t)
+		w := ststest.NewPod(t)
 		l, _ := net.Listen("tcp", "127.0.0.1:0")
 		addr := l.Addr().String()
 		l.Close()
@@ -229,8 +228,8 @@ func TestVerifyIMDS(t *testing.T) {
 		}
 	})
 	t.Run("disabled without an endpoint is skipped", func(t *testing.T) {
-		w := newAgentWorld(t)
-		unsetenv(t, EnvIMDSEndpoint)
+		w := ststest.NewPod(t)
+		ststest.Unsetenv(t, EnvIMDSEndpoint)
 		r := verify(t, w)
 		assertStatus(t, r, IDIsolationIMDS, report.StatusSkip, "AWS_EC2_METADATA_DISABLED")
 	})
@@ -239,27 +238,27 @@ func TestVerifyIMDS(t *testing.T) {
 func TestVerifyCrossRole(t *testing.T) {
 	other := "arn:aws:iam::123456789012:role/other-experiment"
 	t.Run("refused role passes", func(t *testing.T) {
-		w := newAgentWorld(t)
-		w.sts.AnswerAssume(other, ststest.Answer{Status: 403, Code: "AccessDenied", Message: "Not authorized"})
+		w := ststest.NewPod(t)
+		w.STS.AnswerAssume(other, ststest.Answer{Status: 403, Code: "AccessDenied", Message: "Not authorized"})
 		r := verify(t, w, func(o *Options) { o.DenyRoleARNs = []string{other} })
 		assertStatus(t, r, IDIsolationCross, report.StatusPass, "refused this token for 1")
 	})
 	t.Run("assumable role fails", func(t *testing.T) {
-		w := newAgentWorld(t)
+		w := ststest.NewPod(t)
 		r := verify(t, w, func(o *Options) { o.DenyRoleARNs = []string{other} })
 		assertStatus(t, r, IDIsolationCross, report.StatusFail, other, "StringEquals")
 	})
 	t.Run("no answer is an error", func(t *testing.T) {
-		w := newAgentWorld(t)
-		w.sts.AnswerAssume(other, ststest.Answer{Status: 500, Code: "InternalFailure", Message: "boom"})
+		w := ststest.NewPod(t)
+		w.STS.AnswerAssume(other, ststest.Answer{Status: 500, Code: "InternalFailure", Message: "boom"})
 		r := verify(t, w, func(o *Options) { o.DenyRoleARNs = []string{other} })
 		assertStatus(t, r, IDIsolationCross, report.StatusError, "InternalFailure")
 	})
 }
 
 func TestVerifyLitmusCloudSecretFileWarns(t *testing.T) {
-	w := newAgentWorld(t)
-	cloud := filepath.Join(w.dir, "cloud_config.yml")
+	w := ststest.NewPod(t)
+	cloud := w.CloudConfigPath()
 	if err := os.WriteFile(cloud, []byte("[default]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = SECRETDONOTLEAK\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -274,12 +273,12 @@ func TestVerifyLitmusCloudSecretFileWarns(t *testing.T) {
 }
 
 func TestVerifySharedFileSelectedByEnvironmentTakesTheChain(t *testing.T) {
-	w := newAgentWorld(t)
-	creds := filepath.Join(w.dir, "cloud_config.yml")
+	w := ststest.NewPod(t)
+	creds := w.CloudConfigPath()
 	os.WriteFile(creds, []byte("[default]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = SECRETDONOTLEAK\n"), 0o600)
 	t.Setenv(EnvSharedCredsFile, creds)
-	unsetenv(t, EnvRoleARN) // the pod predates the annotation: only the file remains
-	unsetenv(t, EnvTokenFile)
+	ststest.Unsetenv(t, EnvRoleARN) // the pod predates the annotation: only the file remains
+	ststest.Unsetenv(t, EnvTokenFile)
 	r := verify(t, w)
 	assertStatus(t, r, IDEnvRoleArn, report.StatusFail, "AWS_ROLE_ARN is not set", "kubectl annotate serviceaccount -n litmus")
 	assertStatus(t, r, IDChainSource, report.StatusFail, "SharedConfigCredentials")
@@ -287,22 +286,22 @@ func TestVerifySharedFileSelectedByEnvironmentTakesTheChain(t *testing.T) {
 }
 
 func TestVerifyExpiredTokenFailsTokenClaims(t *testing.T) {
-	w := newAgentWorld(t)
+	w := ststest.NewPod(t)
 	c := podClaims(time.Now().Add(-2 * time.Hour))
-	w.writeToken(t, makeJWT(t, c))
-	w.sts.AnswerAssume("", ststest.Answer{Status: 400, Code: "ExpiredTokenException", Message: "Token expired"})
+	w.WriteToken(t, makeJWT(t, c))
+	w.STS.AnswerAssume("", ststest.Answer{Status: 400, Code: "ExpiredTokenException", Message: "Token expired"})
 	r := verify(t, w)
 	assertStatus(t, r, IDTokenClaims, report.StatusFail, "token expired at")
 	assertStatus(t, r, IDSTSAssumeRole, report.StatusFail, "ExpiredTokenException")
 }
 
 func TestVerifyRespectsTheRunDeadline(t *testing.T) {
-	w := newAgentWorld(t)
-	w.sts.AnswerAssume("", ststest.Answer{Delay: 10 * time.Second})
+	w := ststest.NewPod(t)
+	w.STS.AnswerAssume("", ststest.Answer{Delay: 10 * time.Second})
 	ctx, cancel := context.WithTimeout(context.Background(), 700*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	r := Verify(ctx, w.options())
+	r := Verify(ctx, options(w))
 	if d := time.Since(start); d > 3*time.Second {
 		t.Fatalf("Verify took %s past a 700ms deadline", d)
 	}

@@ -188,7 +188,13 @@ func stepsOf(checks []Check) []int {
 			steps = append(steps, c.Step)
 		}
 	}
-	slices.Sort(steps)
+	// The five set-up steps in order, then isolation (step 0): a report reads like the set-up guide.
+	slices.SortFunc(steps, func(a, b int) int {
+		if a == 0 || b == 0 {
+			return b - a
+		}
+		return a - b
+	})
 	return steps
 }
 
@@ -199,6 +205,9 @@ func StepName(step int) string { return stepNames[step] }
 // stepHeading returns "Step N — <name>" for a step, or "Step N" for a step
 // without a name.
 func stepHeading(step int) string {
+	if step == 0 {
+		return "Isolation — beyond the five steps"
+	}
 	if name := StepName(step); name != "" {
 		return fmt.Sprintf("Step %d — %s", step, name)
 	}

@@ -76,7 +76,7 @@ func TestRenderText(t *testing.T) {
 		var order []string
 		current := ""
 		for _, l := range lines {
-			if strings.HasPrefix(l, "Step ") {
+			if strings.HasPrefix(l, "Step ") || strings.HasPrefix(l, "Isolation") {
 				current = l
 				order = append(order, l)
 				continue
@@ -95,8 +95,9 @@ func TestRenderText(t *testing.T) {
 				t.Errorf("check %s listed %d times, want once", c.ID, headings[c.ID])
 			}
 		}
-		want := []string{"Step 0 — Isolation", "Step 1 — IAM OIDC provider", "Step 2 — IAM role and trust policy",
-			"Step 3 — ServiceAccount annotation", "Step 4 — Pod credentials injection", "Step 5 — No static credentials"}
+		want := []string{"Step 1 — IAM OIDC provider", "Step 2 — IAM role and trust policy",
+			"Step 3 — ServiceAccount annotation", "Step 4 — Pod credentials injection", "Step 5 — No static credentials",
+			"Isolation — beyond the five steps"}
 		if !reflect.DeepEqual(order, want) {
 			t.Errorf("headings = %q, want %q", order, want)
 		}
