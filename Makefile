@@ -26,7 +26,7 @@ tools:
 ## lint: gofmt and go vet must be clean
 lint: fmt vet
 fmt:
-	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null; find . -name '*.go' -not -path './tools/*' -newer go.mod 2>/dev/null) | sort -u); \
+	@out=$$(gofmt -l $$(git ls-files -co --exclude-standard '*.go')); \
 	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 vet:
 	$(GO) vet ./...

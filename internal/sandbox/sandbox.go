@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -84,6 +85,10 @@ func Start(ctx context.Context, opts Options) (s *Sandbox, err error) {
 			return nil, err
 		}
 	}
+	// Processes run with the sandbox dir as working directory: binaries need absolute paths.
+	if s.binDir, err = filepath.Abs(s.binDir); err != nil {
+		return nil, err
+	}
 	if s.dir == "" {
 		if s.dir, err = os.MkdirTemp("", "podcred-sandbox-"); err != nil {
 			return nil, err
@@ -92,9 +97,10 @@ func Start(ctx context.Context, opts Options) (s *Sandbox, err error) {
 	} else if err := prepareDir(s.dir); err != nil {
 		return nil, err
 	}
+	sb := s // the named result is nil by the time a failed Start's defer runs
 	defer func() {
 		if err != nil {
-			_ = s.Close()
+			_ = sb.Close()
 			s = nil
 		}
 	}()

@@ -10,7 +10,11 @@ import (
 
 // probeChain retrieves credentials from the SDK default chain, exactly as an
 // experiment using the SDK would, and asks STS who they belong to.
-func probeChain(ctx context.Context, cfg aws.Config, c GetCallerIdentityAPI, timeout time.Duration) *ChainResult {
+//
+// A network failure counts as "unavailable" (nothing verified) only when web
+// identity is configured: the chain would have used it had STS answered.
+// Without it, whatever the fallbacks did, the experiment gets no role.
+func probeChain(ctx context.Context, cfg aws.Config, c GetCallerIdentityAPI, timeout time.Duration, webIdentity bool) *ChainResult {
 	start := time.Now()
 	res := &ChainResult{}
 	defer func() { res.Duration = time.Since(start) }()
@@ -25,7 +29,7 @@ func probeChain(ctx context.Context, cfg aws.Config, c GetCallerIdentityAPI, tim
 		res.LoadErr = fmt.Errorf("no credentials from the default chain: %s", rootMessage(err))
 		ce := classify("default chain", err)
 		// No answer from a provider's endpoint proves nothing either way.
-		res.Unavailable = !ce.Refused() && ce.Code != "RequestError"
+		res.Unavailable = webIdentity && !ce.Refused() && ce.Code != "RequestError"
 		return res
 	}
 	res.Source = creds.Source

@@ -67,7 +67,7 @@ func Collect(ctx context.Context, o Options) Facts {
 		}
 	}
 	if f.Chain == nil {
-		run("chain", func() { f.Chain = probeChain(ctx, cfg, client, o.CallTimeout) })
+		run("chain", func() { f.Chain = probeChain(ctx, cfg, client, o.CallTimeout, f.RoleARN != "" && f.TokenFile != "") })
 	}
 	run("imds", func() { f.IMDS = probeIMDS(ctx, o) })
 	wg.Wait()
