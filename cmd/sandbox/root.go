@@ -43,6 +43,6 @@ func newRootCmd() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newUpCmd(), newDemoCmd())
+	root.AddCommand(newUpCmd(), newDemoCmd(), newBenchCmd())
 	return root
 }

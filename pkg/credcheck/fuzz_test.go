@@ -34,3 +34,21 @@ func FuzzParseRoleARN(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkDecodeClaims(b *testing.B) {
+	tok := []byte(makeJWT(b, podClaims(now)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := DecodeClaims(tok); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkEvaluate(b *testing.B) {
+	f := healthyFacts()
+	b.ReportAllocs()
+	for b.Loop() {
+		Evaluate(f)
+	}
+}

@@ -1,0 +1,211 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/podcred/podcred/internal/sandbox"
+	"github.com/podcred/podcred/pkg/report"
+)
+
+// benchOptions are the flags of `bench`.
+type benchOptions struct {
+	commonOptions
+	world string
+	agent string
+	runs  int
+	out   string
+}
+
+// newBenchCmd builds `podcred-sandbox bench`: the agent's whole verification
+// against the same two STS calls made with the AWS CLI, interleaved in one run.
+func newBenchCmd() *cobra.Command {
+	o := &benchOptions{}
+	cmd := &cobra.Command{
+		Use:   "bench",
+		Short: "Time podcred-agent against the same STS calls made with the AWS CLI, side by side, and write Markdown",
+		Long: `bench starts the sandbox, takes the "healthy" scenario of --world, and runs --runs times, interleaved:
+  agent:  podcred-agent --format json --sink stdout (every check: token, 2x AssumeRoleWithWebIdentity,
+          2x GetCallerIdentity, IMDS probes)
+  aws:    aws sts assume-role-with-web-identity, then aws sts get-caller-identity with the issued keys
+It reports median and p95 wall time, the ratio, the agent's binary size and peak RSS, as Markdown.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return o.run(cmd.Context(), cmd.OutOrStdout()) },
+	}
+	o.addFlags(cmd)
+	cmd.Flags().StringVar(&o.world, "world", "examples/worlds/demo.yaml", "world with a \"healthy\" scenario")
+	cmd.Flags().StringVar(&o.agent, "agent", "", "podcred-agent binary (default: <bin-dir>/podcred-agent)")
+	cmd.Flags().IntVar(&o.runs, "runs", 30, "runs of each side")
+	cmd.Flags().StringVar(&o.out, "out", "", "also write the Markdown to this file")
+	return cmd
+}
+
+// sample is one timed process run.
+type sample struct {
+	wall   time.Duration
+	maxRSS int64 // KiB
+}
+
+func (o *benchOptions) run(ctx context.Context, stdout io.Writer) error {
+	log, err := o.logger()
+	if err != nil {
+		return err
+	}
+	if o.binDir == "" {
+		if o.binDir, err = sandbox.FindBinDir(); err != nil {
+			return report.UsageError(err)
+		}
+	}
+	if o.agent == "" {
+		o.agent = filepath.Join(o.binDir, "podcred-agent")
+	}
+	awsCLI, err := exec.LookPath("aws")
+	if err != nil {
+		return report.UsageError(fmt.Errorf("the AWS CLI is needed for the comparison: %w", err))
+	}
+	w, err := sandbox.LoadWorld(o.world)
+	if err != nil {
+		return report.UsageError(err)
+	}
+	i := slices.IndexFunc(w.Scenarios, func(s sandbox.Scenario) bool { return s.Name == "healthy" })
+	if i < 0 {
+		return report.UsageError(fmt.Errorf("%s has no scenario named healthy", o.world))
+	}
+	sb, err := sandbox.Start(ctx, sandbox.Options{Dir: o.dir, BinDir: o.binDir, World: w, Logger: log})
+	if err != nil {
+		return err
+	}
+	defer sb.Close()
+	env, err := sb.ScenarioEnv(ctx, w.Scenarios[i])
+	if err != nil {
+		return err
+	}
+	log.Info().Int("runs", o.runs).Msg("benchmarking agent and AWS CLI, interleaved")
+	var agent, cli []sample
+	for n := 0; n < o.runs; n++ {
+		a, err := o.agentRun(ctx, env)
+		if err != nil {
+			return err
+		}
+		c, err := cliRun(ctx, awsCLI, env)
+		if err != nil {
+			return err
+		}
+		agent, cli = append(agent, a), append(cli, c)
+	}
+	info, err := os.Stat(o.agent)
+	if err != nil {
+		return err
+	}
+	md := benchMarkdown(agent, cli, info.Size())
+	fmt.Fprint(stdout, md)
+	if o.out != "" {
+		return os.WriteFile(o.out, []byte(md), 0o644)
+	}
+	return nil
+}
+
+// agentRun runs the agent once and checks it passed.
+func (o *benchOptions) agentRun(ctx context.Context, env []string) (sample, error) {
+	s, out, err := timed(ctx, env, o.agent, "--format", "json", "--sink", "stdout")
+	if err != nil {
+		return s, fmt.Errorf("agent: %w", err)
+	}
+	var r report.Report
+	if err := json.Unmarshal(out, &r); err != nil || r.Verdict != report.VerdictPass {
+		return s, fmt.Errorf("agent did not pass on the healthy scenario (verdict %q): the benchmark would be meaningless", r.Verdict)
+	}
+	return s, nil
+}
+
+// cliRun makes the same two STS calls with the AWS CLI. The issued keys go
+// only into the second process's environment; nothing is printed.
+func cliRun(ctx context.Context, aws string, env []string) (sample, error) {
+	get := func(k string) string {
+		for _, kv := range env {
+			if v, ok := strings.CutPrefix(kv, k+"="); ok {
+				return v
+			}
+		}
+		return ""
+	}
+	base := append(slices.Clone(env), "AWS_PAGER=", "AWS_EC2_METADATA_DISABLED=true")
+	s1, out, err := timed(ctx, base, aws, "sts", "assume-role-with-web-identity", "--output", "json",
+		"--endpoint-url", get("AWS_ENDPOINT_URL_STS"), "--region", get("AWS_REGION"),
+		"--role-arn", get("AWS_ROLE_ARN"), "--role-session-name", "bench", "--web-identity-token", "file://"+get("AWS_WEB_IDENTITY_TOKEN_FILE"))
+	if err != nil {
+		return s1, fmt.Errorf("aws sts assume-role-with-web-identity: %w", err)
+	}
+	var res struct {
+		Credentials struct{ AccessKeyID, SecretAccessKey, SessionToken string }
+	}
+	if err := json.Unmarshal(out, &res); err != nil || res.Credentials.AccessKeyID == "" {
+		return s1, fmt.Errorf("aws sts assume-role-with-web-identity gave no credentials")
+	}
+	keyed := append(slices.Clone(base), "AWS_ACCESS_KEY_ID="+res.Credentials.AccessKeyID,
+		"AWS_SECRET_ACCESS_KEY="+res.Credentials.SecretAccessKey, "AWS_SESSION_TOKEN="+res.Credentials.SessionToken)
+	s2, _, err := timed(ctx, keyed, aws, "sts", "get-caller-identity", "--output", "json",
+		"--endpoint-url", get("AWS_ENDPOINT_URL_STS"), "--region", get("AWS_REGION"))
+	if err != nil {
+		return s2, fmt.Errorf("aws sts get-caller-identity: %w", err)
+	}
+	return sample{wall: s1.wall + s2.wall, maxRSS: max(s1.maxRSS, s2.maxRSS)}, nil
+}
+
+// timed runs a process with a deadline and returns its wall time, peak RSS and stdout.
+func timed(ctx context.Context, env []string, name string, args ...string) (sample, []byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Env = env
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	start := time.Now()
+	err := cmd.Run()
+	s := sample{wall: time.Since(start)}
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok && cmd.ProcessState != nil {
+		s.maxRSS = ru.Maxrss
+	}
+	if err != nil {
+		return s, nil, fmt.Errorf("%w (exit output: %.300s)", err, errb.String())
+	}
+	return s, out.Bytes(), nil
+}
+
+func percentile(xs []sample, p float64, f func(sample) float64) float64 {
+	v := make([]float64, len(xs))
+	for i, x := range xs {
+		v[i] = f(x)
+	}
+	slices.Sort(v)
+	return v[int(p*float64(len(v)-1)+0.5)]
+}
+
+func benchMarkdown(agent, cli []sample, size int64) string {
+	ms := func(s sample) float64 { return float64(s.wall.Microseconds()) / 1000 }
+	rss := func(s sample) float64 { return float64(s.maxRSS) / 1024 }
+	am, ap := percentile(agent, 0.5, ms), percentile(agent, 0.95, ms)
+	cm, cp := percentile(cli, 0.5, ms), percentile(cli, 0.95, ms)
+	var b strings.Builder
+	fmt.Fprintf(&b, "## Agent vs AWS CLI on the sandbox (%d runs each, interleaved)\n\n", len(agent))
+	fmt.Fprintf(&b, "Machine: %s/%s, %d CPUs, %s. Date: %s.\n\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), time.Now().UTC().Format(time.RFC3339))
+	b.WriteString("| | median | p95 | peak RSS (max) |\n|---|---|---|---|\n")
+	fmt.Fprintf(&b, "| podcred-agent, whole verification (12 checks) | %.1f ms | %.1f ms | %.1f MiB |\n", am, ap, percentile(agent, 1, rss))
+	fmt.Fprintf(&b, "| AWS CLI: assume-role-with-web-identity + get-caller-identity | %.1f ms | %.1f ms | %.1f MiB |\n", cm, cp, percentile(cli, 1, rss))
+	fmt.Fprintf(&b, "\n**Ratio (CLI median / agent median): %.1fx.** Targets: agent median <= 50 ms and >= 10x faster than the CLI.\n\n", cm/am)
+	fmt.Fprintf(&b, "Agent binary: %.1f MiB (%d bytes; static, stripped). Target <= 30 MB; peak RSS target <= 40 MiB.\n", float64(size)/(1<<20), size)
+	return b.String()
+}
