@@ -46,7 +46,7 @@ exits 3 (the report says fail), 4 (warn refused) or 1 (no usable report). For Li
 			if o.serviceAccount == "" || o.namespace == "" {
 				return report.UsageError(fmt.Errorf("gate needs --service-account and --namespace (or POD_NAMESPACE)"))
 			}
-			c, err := cli.KubeClient(o.kubeconfig, "")
+			c, err := cli.CoreClient(o.kubeconfig, "")
 			if err != nil {
 				return report.UsageError(err)
 			}

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"k8s.io/client-go/kubernetes"
+	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
 
 	"github.com/podcred/podcred/internal/cli"
 	"github.com/podcred/podcred/pkg/report"
@@ -39,7 +39,7 @@ func parseSinks(values []string) ([]sinkSpec, error) {
 func (o *verifyOptions) buildSinks(specs []sinkSpec) ([]report.Sink, error) {
 	var (
 		sinks []report.Sink
-		kube  kubernetes.Interface
+		kube  corev1client.CoreV1Interface
 	)
 	for _, s := range specs {
 		switch s.kind {
@@ -49,7 +49,7 @@ func (o *verifyOptions) buildSinks(specs []sinkSpec) ([]report.Sink, error) {
 			sinks = append(sinks, report.FileSink{Path: s.path})
 		default:
 			if kube == nil {
-				c, err := cli.KubeClient(o.kubeconfig, "")
+				c, err := cli.CoreClient(o.kubeconfig, "")
 				if err != nil {
 					return nil, report.UsageError(fmt.Errorf("--sink %s: %w", s.kind, err))
 				}

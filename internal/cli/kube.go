@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"k8s.io/client-go/kubernetes"
+	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 )
@@ -38,7 +39,17 @@ func RESTConfig(kubeconfig, context string) (*rest.Config, error) {
 	return cfg, nil
 }
 
-// KubeClient builds a clientset from RESTConfig.
+// CoreClient builds a core/v1 client from RESTConfig. The agent needs nothing
+// else, and linking only this client keeps its binary small.
+func CoreClient(kubeconfig, context string) (corev1client.CoreV1Interface, error) {
+	cfg, err := RESTConfig(kubeconfig, context)
+	if err != nil {
+		return nil, err
+	}
+	return corev1client.NewForConfig(cfg)
+}
+
+// KubeClient builds a full clientset from RESTConfig (for podcred-preflight).
 func KubeClient(kubeconfig, context string) (kubernetes.Interface, error) {
 	cfg, err := RESTConfig(kubeconfig, context)
 	if err != nil {

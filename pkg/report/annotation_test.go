@@ -39,7 +39,7 @@ func TestAnnotationSinkPatchesThePod(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			c := fake.NewClientset(testPodObject())
 			r := withVerdict(tt.verdict)
-			if err := NewAnnotationSink(c, tt.opts...).Write(t.Context(), r); err != nil {
+			if err := NewAnnotationSink(c.CoreV1(), tt.opts...).Write(t.Context(), r); err != nil {
 				t.Fatalf("Write: %v", err)
 			}
 			var patch k8stesting.PatchAction
@@ -110,10 +110,10 @@ func TestPodSummaryStaysUnderTheLimit(t *testing.T) {
 func TestAnnotationSinkNeedsThePod(t *testing.T) {
 	r := passing()
 	r.Subject.Pod = ""
-	if err := NewAnnotationSink(fake.NewClientset()).Write(t.Context(), r); err == nil || !strings.Contains(err.Error(), "no pod") {
+	if err := NewAnnotationSink(fake.NewClientset().CoreV1()).Write(t.Context(), r); err == nil || !strings.Contains(err.Error(), "no pod") {
 		t.Errorf("Write without pod = %v, want an error", err)
 	}
-	err := NewAnnotationSink(fake.NewClientset()).Write(t.Context(), passing())
+	err := NewAnnotationSink(fake.NewClientset().CoreV1()).Write(t.Context(), passing())
 	if err == nil || !strings.Contains(err.Error(), "annotate pod "+testNS+"/"+testPod) {
 		t.Errorf("Write on a missing pod = %v, want a wrapped not-found", err)
 	}

@@ -8,7 +8,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/kubernetes"
+	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
 	"k8s.io/client-go/util/retry"
 )
 
@@ -24,14 +24,14 @@ import (
 // Labels and annotations of other owners are kept; the data is replaced.
 // RBAC: get, create and update on configmaps in the namespace.
 type ConfigMapSink struct {
-	client kubernetes.Interface
+	client corev1client.CoreV1Interface
 	cfg    sinkConfig
 }
 
 var _ Sink = (*ConfigMapSink)(nil)
 
 // NewConfigMapSink returns a ConfigMapSink writing through c.
-func NewConfigMapSink(c kubernetes.Interface, opts ...Option) *ConfigMapSink {
+func NewConfigMapSink(c corev1client.CoreV1Interface, opts ...Option) *ConfigMapSink {
 	return &ConfigMapSink{client: c, cfg: newSinkConfig(opts)}
 }
 
@@ -59,7 +59,7 @@ func (s *ConfigMapSink) Write(ctx context.Context, r *Report) error {
 // apply makes one create-or-update attempt. A conflict is returned as is so
 // that RetryOnConflict tries again from a fresh read.
 func (s *ConfigMapSink) apply(ctx context.Context, want *corev1.ConfigMap) error {
-	cms := s.client.CoreV1().ConfigMaps(want.Namespace)
+	cms := s.client.ConfigMaps(want.Namespace)
 	get := func() (*corev1.ConfigMap, error) {
 		var cur *corev1.ConfigMap
 		err := s.cfg.call(ctx, func(ctx context.Context) error {

@@ -30,7 +30,7 @@ func TestEventSinkRecordsTheVerdict(t *testing.T) {
 			c := fake.NewClientset()
 			now := t0.Add(3 * time.Second)
 			r := withVerdict(tt.verdict)
-			if err := NewEventSink(c, WithClock(func() time.Time { return now })).Write(t.Context(), r); err != nil {
+			if err := NewEventSink(c.CoreV1(), WithClock(func() time.Time { return now })).Write(t.Context(), r); err != nil {
 				t.Fatalf("Write: %v", err)
 			}
 			list, err := c.CoreV1().Events(testNS).List(t.Context(), metav1.ListOptions{})
