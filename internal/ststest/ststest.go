@@ -5,6 +5,7 @@ package ststest
 
 import (
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -27,8 +28,12 @@ type Answer struct {
 	Status  int
 	Code    string
 	Message string
-	// delay holds the answer back (to test deadlines).
+	// Delay holds the answer back (to test deadlines).
 	Delay time.Duration
+	// Malformed answers HTTP 200 with truncated XML.
+	Malformed bool
+	// Reset closes the connection without an answer (TCP RST).
+	Reset bool
 }
 
 // Server answers the STS query protocol exactly as AWS does (form POST,
@@ -110,6 +115,23 @@ func (f *Server) serve(w http.ResponseWriter, r *http.Request) {
 		case <-r.Context().Done():
 			return
 		}
+	}
+	switch {
+	case ans != nil && ans.Reset:
+		if hj, ok := w.(http.Hijacker); ok {
+			if conn, _, err := hj.Hijack(); err == nil {
+				if tc, ok := conn.(*net.TCPConn); ok {
+					tc.SetLinger(0) // RST instead of FIN
+				}
+				conn.Close()
+				return
+			}
+		}
+		w.WriteHeader(http.StatusInternalServerError)
+		return
+	case ans != nil && ans.Malformed:
+		fmt.Fprint(w, `<AssumeRoleWithWebIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleWithWebIdentityResult><Credentials><AccessKeyId>`)
+		return
 	}
 	if ans != nil && ans.Code != "" {
 		w.WriteHeader(ans.Status)

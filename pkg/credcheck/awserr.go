@@ -2,6 +2,7 @@ package credcheck
 
 import (
 	"context"
+	"encoding/xml"
 	"errors"
 	"net"
 	"strings"
@@ -79,7 +80,13 @@ func classify(op string, err error) *CallError {
 		ce.HTTPStatus = re.HTTPStatusCode()
 	}
 	var ae smithy.APIError
+	var (
+		de *smithy.DeserializationError
+		xe *xml.SyntaxError
+	)
 	switch {
+	case errors.As(err, &de) || errors.As(err, &xe):
+		ce.Code, ce.Message = "MalformedResponse", "the answer could not be parsed: "+rootMessage(err)
 	case errors.As(err, &ae):
 		ce.Code, ce.Message = ae.ErrorCode(), ae.ErrorMessage()
 		if refusalCodes[ce.Code] {

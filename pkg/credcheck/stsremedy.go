@@ -69,7 +69,7 @@ func explainSTS(f Facts, e *CallError) (cause, fix string) {
 	case e.Code == "ValidationError" || e.Code == "InvalidParameterValue":
 		return "STS rejected the request parameters", "check AWS_ROLE_ARN and the token file contents"
 	case e.Kind == KindUnavailable:
-		return "STS did not answer in time or failed (after retries with backoff)",
+		return "STS gave no usable answer (network, timeout, throttling, 5xx or a malformed answer; retried with backoff where that can help)",
 			"check network egress to STS (AWS_ENDPOINT_URL_STS, AWS_REGION, VPC endpoint, proxy) and retry; nothing was verified"
 	}
 	return "STS refused the request", "see the AWS error code and request ID in the evidence"

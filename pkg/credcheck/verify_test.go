@@ -151,11 +151,15 @@ func TestVerifyMapsEverySTSErrorToACauseAndFix(t *testing.T) {
 		{"region disabled", ststest.Answer{Status: 403, Code: "RegionDisabledException", Message: "STS is not activated"},
 			report.StatusFail, []string{"not activated"}, 1},
 		{"throttled is retried, then an error", ststest.Answer{Status: 400, Code: "Throttling", Message: "Rate exceeded"},
-			report.StatusError, []string{"after retries", "Throttling"}, 3},
+			report.StatusError, []string{"retried with backoff", "Throttling"}, 3},
 		{"issuer unreachable from STS is retried, then an error", ststest.Answer{Status: 400, Code: "IDPCommunicationError", Message: "could not reach"},
 			report.StatusError, []string{"could not reach the cluster's OIDC issuer"}, 3},
+		{"429 too many requests is retried, then an error", ststest.Answer{Status: 429, Code: "TooManyRequestsException", Message: "slow down"},
+			report.StatusError, []string{"retried with backoff"}, 3},
+		{"500 internal failure is retried, then an error", ststest.Answer{Status: 500, Code: "InternalFailure", Message: "oops"},
+			report.StatusError, []string{"retried with backoff"}, 3},
 		{"service unavailable is retried, then an error", ststest.Answer{Status: 503, Code: "ServiceUnavailable", Message: "try later"},
-			report.StatusError, []string{"after retries"}, 3},
+			report.StatusError, []string{"retried with backoff"}, 3},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -309,4 +313,40 @@ func TestVerifyRespectsTheRunDeadline(t *testing.T) {
 		t.Errorf("verdict %s, want error (nothing verified)", r.Verdict)
 	}
 	assertStatus(t, r, IDSTSAssumeRole, report.StatusError)
+}
+
+func TestVerifyTransportFaultsEndInADefiniteError(t *testing.T) {
+	tests := []struct {
+		name   string
+		answer ststest.Answer
+		code   string
+	}{
+		{"connection reset", ststest.Answer{Reset: true}, "NetworkError"},
+		{"malformed XML", ststest.Answer{Malformed: true}, "MalformedResponse"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := ststest.NewPod(t)
+			w.STS.AnswerAssume(testRole, tt.answer)
+			start := time.Now()
+			r := verify(t, w)
+			if r.Verdict != report.VerdictError {
+				t.Errorf("verdict %s, want error: nothing was verified", r.Verdict)
+			}
+			c := statusOf(t, r, IDSTSAssumeRole)
+			if c.Status != report.StatusError {
+				t.Errorf("sts.assume-role %s (%s), want error", c.Status, c.Message)
+			}
+			if d := time.Since(start); d > 8*time.Second {
+				t.Errorf("took %s", d)
+			}
+			if c.Evidence["errorCode"] != tt.code {
+				t.Errorf("error code %q, want %q", c.Evidence["errorCode"], tt.code)
+			}
+			if n := w.STS.ExplicitAssumes(); n > 3 {
+				t.Errorf("%d attempts: retries must be bounded", n)
+			}
+			t.Logf("%s after %d attempt(s): %s", c.Evidence["errorCode"], w.STS.ExplicitAssumes(), c.Message)
+		})
+	}
 }
