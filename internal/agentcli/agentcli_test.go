@@ -3,11 +3,16 @@ package agentcli
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/podcred/podcred/internal/cli"
 	"github.com/podcred/podcred/internal/ststest"
@@ -176,4 +181,43 @@ func TestKubernetesSinksOutsideAClusterNeedAKubeconfig(t *testing.T) {
 	if code != report.ExitUsage || !strings.Contains(stderr, "--sink configmap") {
 		t.Errorf("exit %d stderr %q, want a usage error naming the sink", code, stderr)
 	}
+}
+
+// kubeconfigFor writes a kubeconfig pointing at server.
+func kubeconfigFor(t *testing.T, server string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "kubeconfig")
+	cfg := "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: " + server +
+		"\ncontexts:\n- name: c\n  context:\n    cluster: c\n    user: u\ncurrent-context: c\nusers:\n- name: u\n  user:\n    token: t\n"
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestAReportThatCannotBePublishedFailsClosed(t *testing.T) {
+	p := ststest.NewPod(t)
+	var calls atomic.Int32
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusInternalServerError)
+		fmt.Fprint(w, `{"kind":"Status","apiVersion":"v1","status":"Failure","message":"etcdserver: leader changed","reason":"InternalError","code":500}`)
+	}))
+	t.Cleanup(api.Close)
+	start := time.Now()
+	code, stdout, stderr := run(t, "--format", "json", "--sink", "stdout,configmap", "--kubeconfig", kubeconfigFor(t, api.URL), "--imds-timeout", "300ms")
+	if code != report.ExitUnverified {
+		t.Fatalf("exit %d, want 1: a gate would read a stale or missing report\nstderr: %s", code, stderr)
+	}
+	if !strings.Contains(stderr, "could not be published to configmap") || !strings.Contains(stderr, "verdict pass") {
+		t.Errorf("stderr must say the pass verdict was not published: %s", stderr)
+	}
+	if r := decodeOne(t, stdout); r.Verdict != report.VerdictPass {
+		t.Errorf("the stdout report must still be there, verdict %s", r.Verdict)
+	}
+	if calls.Load() == 0 || time.Since(start) > 20*time.Second {
+		t.Errorf("%d API calls in %s", calls.Load(), time.Since(start))
+	}
+	assertClean(t, p, stdout, stderr)
 }
