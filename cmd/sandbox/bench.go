@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -64,13 +63,8 @@ func (o *benchOptions) run(ctx context.Context, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if o.binDir == "" {
-		if o.binDir, err = sandbox.FindBinDir(); err != nil {
-			return report.UsageError(err)
-		}
-	}
-	if o.agent == "" {
-		o.agent = filepath.Join(o.binDir, "podcred-agent")
+	if o.agent, err = o.agentBinary(o.agent); err != nil {
+		return err
 	}
 	awsCLI, err := exec.LookPath("aws")
 	if err != nil {

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -50,16 +49,8 @@ func (o *demoOptions) run(cmd *cobra.Command) error {
 	if err != nil {
 		return err
 	}
-	if o.binDir == "" {
-		if o.binDir, err = sandbox.FindBinDir(); err != nil {
-			return report.UsageError(err)
-		}
-	}
-	if o.agent == "" {
-		o.agent = filepath.Join(o.binDir, "podcred-agent")
-	}
-	if _, err := os.Stat(o.agent); err != nil {
-		return report.UsageError(fmt.Errorf("%s is missing: build it with `go build -o %s ./cmd/agent`", o.agent, o.agent))
+	if o.agent, err = o.agentBinary(o.agent); err != nil {
+		return err
 	}
 	worlds, err := tourWorlds(o.worlds)
 	if err != nil {

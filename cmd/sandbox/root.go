@@ -1,11 +1,14 @@
 package main
 
 import (
+	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
 
+	"github.com/podcred/podcred/internal/sandbox"
 	"github.com/podcred/podcred/internal/version"
 	"github.com/podcred/podcred/pkg/report"
 )
@@ -32,6 +35,25 @@ func (o *commonOptions) logger() (*zerolog.Logger, error) {
 	}
 	l := zerolog.New(zerolog.ConsoleWriter{Out: os.Stderr, TimeFormat: "15:04:05"}).Level(level).With().Timestamp().Logger()
 	return &l, nil
+}
+
+// agentBinary resolves --bin-dir (default FindBinDir) and the podcred-agent
+// binary (default <bin-dir>/podcred-agent), which must exist.
+func (o *commonOptions) agentBinary(agent string) (string, error) {
+	if o.binDir == "" {
+		dir, err := sandbox.FindBinDir()
+		if err != nil {
+			return "", report.UsageError(err)
+		}
+		o.binDir = dir
+	}
+	if agent == "" {
+		agent = filepath.Join(o.binDir, "podcred-agent")
+	}
+	if _, err := os.Stat(agent); err != nil {
+		return "", report.UsageError(fmt.Errorf("%s is missing: build it with `make build`", agent))
+	}
+	return agent, nil
 }
 
 // newRootCmd builds the podcred-sandbox command tree.
