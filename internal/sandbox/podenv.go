@@ -126,6 +126,7 @@ func (s *Sandbox) PodEnv(ctx context.Context, ns, sa, pod string, opts PodEnvOpt
 	setDefault("POD_NAME", p.Name)
 	setDefault("POD_NAMESPACE", p.Namespace)
 	setDefault("POD_UID", string(p.UID))
+	setDefault("POD_SERVICE_ACCOUNT", p.Spec.ServiceAccountName)
 	set("HOSTNAME", p.Name)
 	set("HOME", home)
 	set("PATH", "/usr/local/bin:/usr/bin:/bin")

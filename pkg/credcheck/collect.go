@@ -35,8 +35,14 @@ func Collect(ctx context.Context, o Options) Facts {
 	token := readToken(&f, f.TokenFile)
 	f.StaticEnv = collectStaticEnv(o)
 	f.SharedFiles = collectSharedFiles(o)
-	if f.Pod.ServiceAccount == "" && f.Claims != nil && f.Claims.Kubernetes != nil && f.Claims.Kubernetes.ServiceAccount != nil {
-		f.Pod.ServiceAccount = f.Claims.Kubernetes.ServiceAccount.Name
+	if f.Pod.ServiceAccount == "" {
+		f.Pod.ServiceAccount = serviceAccountOf(f.Claims)
+	}
+	if f.Pod.ServiceAccount == "" {
+		// No web identity token to learn it from (the pod predates the
+		// annotation): the pod's own Kubernetes token still names it, so the
+		// failing report can be published where the experiment gates.
+		f.Pod.ServiceAccount = kubeServiceAccount(o.KubeTokenFile)
 	}
 
 	cfg, err := loadConfig(ctx, o)

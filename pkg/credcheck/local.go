@@ -121,3 +121,28 @@ func staticKeyProfiles(path string) ([]string, error) {
 	}
 	return profiles, nil
 }
+
+// serviceAccountOf returns the ServiceAccount a token's kubernetes.io claims name.
+func serviceAccountOf(c *Claims) string {
+	if c == nil || c.Kubernetes == nil || c.Kubernetes.ServiceAccount == nil {
+		return ""
+	}
+	return c.Kubernetes.ServiceAccount.Name
+}
+
+// kubeServiceAccount reads the ServiceAccount name from the claims of the
+// pod's automounted Kubernetes token ("" when absent or unreadable).
+func kubeServiceAccount(path string) string {
+	if path == "" {
+		return ""
+	}
+	b, err := os.ReadFile(path)
+	if err != nil || len(b) > maxTokenBytes {
+		return ""
+	}
+	c, err := DecodeClaims(b)
+	if err != nil {
+		return ""
+	}
+	return serviceAccountOf(&c)
+}

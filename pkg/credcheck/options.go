@@ -14,6 +14,8 @@ const (
 	DefaultCallTimeout  = 5 * time.Second
 	// LitmusCloudConfig is where Litmus AWS experiments mount the cloud-secret.
 	LitmusCloudConfig = "/tmp/cloud_config.yml"
+	// DefaultKubeTokenFile is where Kubernetes mounts a pod's own ServiceAccount token.
+	DefaultKubeTokenFile = "/var/run/secrets/kubernetes.io/serviceaccount/token"
 )
 
 // Environment variables the agent reads (set by the pod identity webhook, the
@@ -50,6 +52,10 @@ type Options struct {
 	// Pod identifies the pod; empty fields are filled from POD_NAME, POD_NAMESPACE,
 	// POD_UID and POD_SERVICE_ACCOUNT.
 	Pod PodIdentity
+	// KubeTokenFile is the pod's automounted Kubernetes token, read (claims
+	// only) to learn the ServiceAccount when nothing else names it.
+	// Default DefaultKubeTokenFile.
+	KubeTokenFile string
 	// CredentialFiles are extra files checked for static keys. Default: LitmusCloudConfig.
 	CredentialFiles []string
 	// HomeDir is where ~/.aws is looked for. Default os.UserHomeDir().
@@ -81,6 +87,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.CredentialFiles == nil {
 		o.CredentialFiles = []string{LitmusCloudConfig}
+	}
+	if o.KubeTokenFile == "" {
+		o.KubeTokenFile = DefaultKubeTokenFile
 	}
 	if o.HomeDir == "" {
 		o.HomeDir, _ = os.UserHomeDir()

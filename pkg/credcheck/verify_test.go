@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -349,4 +350,21 @@ func TestVerifyTransportFaultsEndInADefiniteError(t *testing.T) {
 			t.Logf("%s after %d attempt(s): %s", c.Evidence["errorCode"], w.STS.ExplicitAssumes(), c.Message)
 		})
 	}
+}
+
+func TestVerifyLearnsTheServiceAccountFromThePodsOwnTokenWithoutIRSA(t *testing.T) {
+	w := ststest.NewPod(t)
+	ststest.Unsetenv(t, EnvRoleARN)
+	ststest.Unsetenv(t, EnvTokenFile)
+	kubeToken := filepath.Join(w.Dir, "kube-token")
+	claims := podClaims(time.Now())
+	claims["aud"] = []string{"https://kubernetes.default.svc"}
+	if err := os.WriteFile(kubeToken, []byte(makeJWT(t, claims)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := verify(t, w, func(o *Options) { o.KubeTokenFile = kubeToken })
+	if r.Subject.ServiceAccount != ststest.SA || r.Subject.Namespace != ststest.Namespace {
+		t.Errorf("subject %+v: the failing report must name the ServiceAccount so it can be published", r.Subject)
+	}
+	assertStatus(t, r, IDEnvRoleArn, report.StatusFail, "kubectl annotate serviceaccount -n litmus litmus-admin")
 }
