@@ -10,15 +10,17 @@ import (
 // Format is an output format for a report on a stream or in a file.
 type Format string
 
-// Output formats. podcred-preflight adds junit and markdown: append them to
-// formats and to the switch in Render.
+// Output formats. junit (JUnit XML, one testcase per check) and markdown (a
+// table for CI job summaries) serve podcred-preflight in CI.
 const (
-	FormatText Format = "text"
-	FormatJSON Format = "json"
+	FormatText     Format = "text"
+	FormatJSON     Format = "json"
+	FormatJUnit    Format = "junit"
+	FormatMarkdown Format = "markdown"
 )
 
 // formats lists the valid formats, in the order error messages show them.
-var formats = []Format{FormatText, FormatJSON}
+var formats = []Format{FormatText, FormatJSON, FormatJUnit, FormatMarkdown}
 
 // Formats returns the names of the valid formats.
 func Formats() []string {
@@ -51,6 +53,13 @@ func Render(w io.Writer, r *Report, f Format, color bool) error {
 		return RenderText(w, r, color)
 	case FormatJSON:
 		return RenderJSON(w, r)
+	case FormatJUnit:
+		if r == nil {
+			return errNilReport
+		}
+		return RenderJUnit(w, r)
+	case FormatMarkdown:
+		return RenderMarkdown(w, r)
 	default:
 		return fmt.Errorf("render: unknown format %q: valid values are %s", string(f), strings.Join(Formats(), ", "))
 	}
