@@ -15,7 +15,7 @@ import (
 
 	"github.com/podcred/podcred/internal/cli"
 	"github.com/podcred/podcred/internal/version"
-	"github.com/podcred/podcred/pkg/credcheck"
+	"github.com/podcred/podcred/pkg/preflight"
 	"github.com/podcred/podcred/pkg/report"
 )
 
@@ -56,7 +56,7 @@ full report of every ServiceAccount.`,
 		},
 	}
 	cmd.Flags().BoolVarP(&o.allNamespaces, "all-namespaces", "A", false, "audit ServiceAccounts in every namespace")
-	cmd.Flags().IntVar(&o.workers, "workers", credcheck.DefaultAuditWorkers, "ServiceAccounts checked at once")
+	cmd.Flags().IntVar(&o.workers, "workers", preflight.DefaultAuditWorkers, "ServiceAccounts checked at once")
 	return cmd
 }
 
@@ -91,7 +91,7 @@ func (o *auditOptions) run(ctx context.Context) error {
 	defer done()
 	log := zerolog.Ctx(ctx)
 	start := time.Now()
-	res, err := credcheck.Audit(ctx, credcheck.AuditOptions{
+	res, err := preflight.Audit(ctx, preflight.AuditOptions{
 		Namespace: o.namespace, Workers: o.workers, Base: o.base(c),
 		Progress: func(n, total int) {
 			if n == total || n%max(total/10, 1) == 0 {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/podcred/podcred/internal/cli"
 	"github.com/podcred/podcred/pkg/credcheck"
+	"github.com/podcred/podcred/pkg/preflight"
 	"github.com/podcred/podcred/pkg/report"
 )
 
@@ -57,8 +58,8 @@ func newCheckCommand(g *globalOptions) *cobra.Command {
 	f.StringVar(&o.roleARN, "role-arn", "", "the role the ServiceAccount must be annotated with (default: whatever it carries)")
 	f.StringVar(&o.experiment, "experiment", "", "check only this ChaosExperiment and the ChaosEngines that run it")
 	f.BoolVar(&o.runJob, "run-job", false, "also run the agent as a one-off Job under the ServiceAccount and merge its verdict (job.verification)")
-	f.StringVar(&o.image, "image", credcheck.DefaultAgentImage, "agent image for --run-job")
-	f.DurationVar(&o.jobTimeout, "job-timeout", credcheck.DefaultJobTimeout, "bound on waiting for the Job's verdict")
+	f.StringVar(&o.image, "image", preflight.DefaultAgentImage, "agent image for --run-job")
+	f.DurationVar(&o.jobTimeout, "job-timeout", preflight.DefaultJobTimeout, "bound on waiting for the Job's verdict")
 	f.BoolVar(&o.keepJob, "keep-job", false, "do not delete the Job after --run-job")
 	f.StringVar(&o.localAgent, "local-agent", "", "run the Job's pod as this local podcred-agent binary instead of waiting for a kubelet (sandbox and tests)")
 	f.BoolVar(&o.listFaults, "list-faults", false, "list the fault catalogue (name, aliases, IAM actions, sources) and exit")
@@ -107,16 +108,16 @@ func (o *checkOptions) run(ctx context.Context) error {
 		if o.localAgent != "" {
 			runner = &LocalAgentRunner{Agent: o.localAgent, REST: c.REST, LookupEnv: o.streams.LookupEnv, Stderr: o.streams.Err}
 		}
-		jo := credcheck.JobOptions{
+		jo := preflight.JobOptions{
 			Namespace: o.namespace, ServiceAccount: o.serviceAccount, Image: o.image, Timeout: o.jobTimeout,
 			Keep: o.keepJob, Runner: runner,
 			Progress: func(s string) { fmt.Fprintf(o.streams.Err, "podcred-preflight: %s\n", s) },
 		}
-		po.Job = func(ctx context.Context, _ credcheck.PreflightFacts) *credcheck.JobFact {
-			return credcheck.RunVerificationJob(ctx, c.Kube, jo)
+		po.Job = func(ctx context.Context, _ preflight.Facts) *preflight.JobFact {
+			return preflight.RunVerificationJob(ctx, c.Kube, jo)
 		}
 	}
-	r, _ := credcheck.Preflight(ctx, po)
+	r, _ := preflight.Run(ctx, po)
 	if err := report.Render(o.streams.Out, r, o.parsed, o.parsed == report.FormatText && cli.IsTerminal(o.streams.Out)); err != nil {
 		return err
 	}
@@ -128,7 +129,7 @@ func (o *checkOptions) run(ctx context.Context) error {
 
 // printFaults lists the embedded fault catalogue.
 func (o *checkOptions) printFaults() error {
-	cat, err := credcheck.DefaultFaultCatalogue()
+	cat, err := preflight.DefaultFaultCatalogue()
 	if err != nil {
 		return err
 	}

@@ -23,6 +23,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/podcred/podcred/pkg/credcheck"
+	"github.com/podcred/podcred/pkg/preflight"
 )
 
 // LocalAgentRunner runs a verification Job's pod as a local podcred-agent
@@ -60,7 +61,7 @@ type LocalAgentRunner struct {
 	Stderr io.Writer
 }
 
-var _ credcheck.JobRunner = (*LocalAgentRunner)(nil)
+var _ preflight.JobRunner = (*LocalAgentRunner)(nil)
 
 // forwardedEnv are the variables of this process the agent gets.
 var forwardedEnv = []string{"AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL_IAM", "AWS_CA_BUNDLE"}
@@ -156,11 +157,11 @@ func (l *LocalAgentRunner) podEnv(ctx context.Context, c kubernetes.Interface, p
 	if err != nil {
 		return nil, fmt.Errorf("serviceaccount %s/%s: %w", p.Namespace, p.Spec.ServiceAccountName, err)
 	}
-	role, ok := sa.Annotations[credcheck.AnnotationRoleARN]
+	role, ok := sa.Annotations[preflight.AnnotationRoleARN]
 	if !ok {
 		return env, nil // the webhook injects nothing
 	}
-	audience := sa.Annotations[credcheck.AnnotationAudience]
+	audience := sa.Annotations[preflight.AnnotationAudience]
 	if audience == "" {
 		audience = credcheck.DefaultAudience
 	}

@@ -17,7 +17,7 @@ import (
 	"k8s.io/client-go/rest"
 	k8stesting "k8s.io/client-go/testing"
 
-	"github.com/podcred/podcred/pkg/credcheck"
+	"github.com/podcred/podcred/pkg/preflight"
 )
 
 // TestLocalAgentRunnerPlaysWebhookAndKubelet runs a stand-in agent (a shell
@@ -31,7 +31,7 @@ func TestLocalAgentRunnerPlaysWebhookAndKubelet(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := sa("litmus", "litmus-admin", roleARN)
-	s.Annotations[credcheck.AnnotationAudience] = "sts.amazonaws.com"
+	s.Annotations[preflight.AnnotationAudience] = "sts.amazonaws.com"
 	c := fake.NewClientset(s)
 	var audiences [][]string
 	c.PrependReactor("create", "serviceaccounts", func(a k8stesting.Action) (bool, runtime.Object, error) {
@@ -49,7 +49,7 @@ func TestLocalAgentRunnerPlaysWebhookAndKubelet(t *testing.T) {
 	env := map[string]string{"AWS_ENDPOINT_URL": "http://127.0.0.1:9", "AWS_REGION": "eu-west-1", "AWS_ACCESS_KEY_ID": "AKIDADMIN", "AWS_SECRET_ACCESS_KEY": "admin-secret"}
 	l := &LocalAgentRunner{Agent: agent, REST: &rest.Config{Host: "https://127.0.0.1:6443", TLSClientConfig: rest.TLSClientConfig{CAData: []byte("CA")}},
 		LookupEnv: func(k string) (string, bool) { v, ok := env[k]; return v, ok }}
-	job := credcheck.VerificationJob("litmus", "litmus-admin", "")
+	job := preflight.VerificationJob("litmus", "litmus-admin", "")
 	if err := l.RunJob(context.Background(), c, job); err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +90,7 @@ func TestLocalAgentRunnerInjectsNothingWithoutTheAnnotation(t *testing.T) {
 		return true, tr, nil
 	})
 	l := &LocalAgentRunner{Agent: agent, REST: &rest.Config{Host: "https://127.0.0.1:6443"}}
-	if err := l.RunJob(context.Background(), c, credcheck.VerificationJob("litmus", "plain", "")); err != nil {
+	if err := l.RunJob(context.Background(), c, preflight.VerificationJob("litmus", "plain", "")); err != nil {
 		t.Fatalf("a failing agent is a verdict, not a runner error: %v", err)
 	}
 	raw, _ := os.ReadFile(record)

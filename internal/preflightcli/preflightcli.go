@@ -20,7 +20,7 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/podcred/podcred/internal/cli"
-	"github.com/podcred/podcred/pkg/credcheck"
+	"github.com/podcred/podcred/pkg/preflight"
 )
 
 // Streams are the command's standard streams and environment.
@@ -40,8 +40,8 @@ type Clients struct {
 	Dynamic dynamic.Interface
 	// REST is the Kubernetes client configuration (for the local Job runner).
 	REST *rest.Config
-	IAM  credcheck.IAMAPI
-	EKS  credcheck.DescribeClusterAPI
+	IAM  preflight.IAMAPI
+	EKS  preflight.DescribeClusterAPI
 }
 
 // Deps are the injection points of the command: tests replace the clients,
@@ -51,10 +51,10 @@ type Deps struct {
 	// Kube builds the Kubernetes clients from the kubectl flags (default: NewKubeClients).
 	Kube func(*genericclioptions.ConfigFlags) (kubernetes.Interface, dynamic.Interface, *rest.Config, error)
 	// AWS builds the IAM and EKS clients (default: NewAWSClients, the SDK's default chain).
-	AWS func(ctx context.Context, callTimeout time.Duration, lookupEnv func(string) (string, bool)) (credcheck.IAMAPI, credcheck.DescribeClusterAPI, error)
+	AWS func(ctx context.Context, callTimeout time.Duration, lookupEnv func(string) (string, bool)) (preflight.IAMAPI, preflight.DescribeClusterAPI, error)
 	// JobRunner runs the verification Job's pod where no kubelet does.
 	// Default nil: the cluster runs it; --local-agent PATH sets a LocalAgentRunner.
-	JobRunner credcheck.JobRunner
+	JobRunner preflight.JobRunner
 }
 
 // NewCommand builds `podcred-preflight` with its `check` and `audit` subcommands.
@@ -136,7 +136,7 @@ func (g *globalOptions) complete() error {
 			return usage("--issuer: %v", err)
 		}
 	}
-	cat, err := credcheck.DefaultFaultCatalogue()
+	cat, err := preflight.DefaultFaultCatalogue()
 	if err != nil {
 		return err
 	}
@@ -171,15 +171,15 @@ func (g *globalOptions) run(ctx context.Context) (context.Context, context.Cance
 }
 
 // base returns the preflight options the shared flags set.
-func (g *globalOptions) base(c Clients) credcheck.PreflightOptions {
-	o := credcheck.PreflightOptions{
+func (g *globalOptions) base(c Clients) preflight.Options {
+	o := preflight.Options{
 		Cluster: g.cluster, Issuer: g.issuer, Audience: g.audience, Faults: g.faults,
-		Kube: credcheck.NewKubeSource(c.Kube, c.Dynamic), EKS: c.EKS, IAM: c.IAM, CallTimeout: g.callTimeout,
+		Kube: preflight.NewKubeSource(c.Kube, c.Dynamic), EKS: c.EKS, IAM: c.IAM, CallTimeout: g.callTimeout,
 	}
 	o.Kube.Timeout = g.callTimeout
 	if g.issuer == "" && g.cluster == "" {
 		o.DiscoverIssuer = func(ctx context.Context) (string, error) {
-			return credcheck.IssuerFromAPIServer(ctx, c.Kube, g.callTimeout)
+			return preflight.IssuerFromAPIServer(ctx, c.Kube, g.callTimeout)
 		}
 	}
 	return o

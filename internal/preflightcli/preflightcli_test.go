@@ -27,6 +27,7 @@ import (
 
 	"github.com/podcred/podcred/internal/cli"
 	"github.com/podcred/podcred/pkg/credcheck"
+	"github.com/podcred/podcred/pkg/preflight"
 	"github.com/podcred/podcred/pkg/report"
 )
 
@@ -104,18 +105,18 @@ func newWorld(objs ...runtime.Object) *world {
 }
 
 func sa(ns, name, role string) *corev1.ServiceAccount {
-	return &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Annotations: map[string]string{credcheck.AnnotationRoleARN: role}}}
+	return &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Annotations: map[string]string{preflight.AnnotationRoleARN: role}}}
 }
 
 // run executes the command line and returns the exit code and outputs.
-func (w *world) run(t *testing.T, runner credcheck.JobRunner, args ...string) (int, string, string) {
+func (w *world) run(t *testing.T, runner preflight.JobRunner, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errb bytes.Buffer
 	cmd := NewCommand(Streams{Out: &out, Err: &errb, LookupEnv: func(string) (string, bool) { return "", false }}, Deps{
 		Kube: func(*genericclioptions.ConfigFlags) (kubernetes.Interface, dynamic.Interface, *rest.Config, error) {
 			return w.kube, nil, &rest.Config{Host: "https://127.0.0.1:1"}, nil
 		},
-		AWS: func(context.Context, time.Duration, func(string) (string, bool)) (credcheck.IAMAPI, credcheck.DescribeClusterAPI, error) {
+		AWS: func(context.Context, time.Duration, func(string) (string, bool)) (preflight.IAMAPI, preflight.DescribeClusterAPI, error) {
 			return w.iam, nil, nil
 		},
 		JobRunner: runner,
@@ -135,7 +136,7 @@ func TestCheckHealthyServiceAccountExitsZeroWithAJSONReport(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &r); err != nil {
 		t.Fatalf("stdout is not one JSON report: %v\n%s", err, out)
 	}
-	if r.Kind != report.KindPreflight || len(r.Checks) != len(credcheck.PreflightSpecs) || r.Check(credcheck.IDIAMPermissions).Status != report.StatusPass {
+	if r.Kind != report.KindPreflight || len(r.Checks) != len(preflight.Specs) || r.Check(preflight.IDIAMPermissions).Status != report.StatusPass {
 		t.Fatalf("report %+v", r)
 	}
 }
@@ -229,7 +230,7 @@ func TestCheckRunJobMergesTheAgentsVerdict(t *testing.T) {
 	}
 	var r report.Report
 	_ = json.Unmarshal([]byte(out), &r)
-	if c := r.Check(credcheck.IDJobVerification); c == nil || c.Status != report.StatusPass || c.Evidence[credcheck.IDSTSAssumeRole] != "pass" {
+	if c := r.Check(preflight.IDJobVerification); c == nil || c.Status != report.StatusPass || c.Evidence[credcheck.IDSTSAssumeRole] != "pass" {
 		t.Fatalf("job.verification %+v", c)
 	}
 	if code, _, _ := w.run(t, agentRunner{report.VerdictFail}, args...); code != report.ExitFail {

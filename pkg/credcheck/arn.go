@@ -23,6 +23,9 @@ func (r RoleARN) String() string {
 // Partitions accepted for IRSA roles.
 var knownPartitions = map[string]bool{"aws": true, "aws-cn": true, "aws-us-gov": true}
 
+// KnownPartition reports whether p is a partition IRSA roles live in: aws, aws-cn, aws-us-gov.
+func KnownPartition(p string) bool { return knownPartitions[p] }
+
 var (
 	accountRe  = regexp.MustCompile(`^[0-9]{12}$`)
 	roleNameRe = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)

@@ -71,8 +71,9 @@ var refusalCodes = map[string]bool{
 	"InvalidAuthorizationMessageException": true,
 }
 
-// classify turns any error from an SDK call into a CallError.
-func classify(op string, err error) *CallError {
+// Classify turns any error from an SDK call into a CallError: AWS error
+// code, message and request ID, and whether it was a refusal.
+func Classify(op string, err error) *CallError {
 	ce := &CallError{Operation: op, Kind: KindUnavailable}
 	var re *awshttp.ResponseError
 	if errors.As(err, &re) {

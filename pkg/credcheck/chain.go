@@ -27,7 +27,7 @@ func probeChain(ctx context.Context, cfg aws.Config, c GetCallerIdentityAPI, tim
 	cancel()
 	if err != nil {
 		res.LoadErr = fmt.Errorf("no credentials from the default chain: %s", rootMessage(err))
-		ce := classify("default chain", err)
+		ce := Classify("default chain", err)
 		// No answer from a provider's endpoint proves nothing either way.
 		res.Unavailable = webIdentity && !ce.Refused() && ce.Code != "RequestError"
 		return res

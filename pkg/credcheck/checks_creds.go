@@ -26,7 +26,7 @@ func checkStaticEnv(f Facts) result {
 	}
 	return fail(fmt.Sprintf("%s set in the environment: every AWS SDK and the CLI use them before IRSA, so the experiment would run with these keys, not the role", names),
 		"remove "+names+" from the container env (for Litmus: spec.experiments[].spec.components.env of the ChaosEngine and the ChaosExperiment's env), "+
-			"then delete the static IAM user keys").with("variables", names)
+			"then delete the static IAM user keys").With("variables", names)
 }
 
 func checkSharedFile(f Facts) result {
@@ -54,5 +54,5 @@ func checkSharedFile(f Facts) result {
 			break
 		}
 	}
-	return warn("static keys are reachable in "+strings.Join(found, "; "), remedy).with("files", strings.Join(found, "; "))
+	return warn("static keys are reachable in "+strings.Join(found, "; "), remedy).With("files", strings.Join(found, "; "))
 }

@@ -28,9 +28,9 @@ func checkEnvRoleARN(f Facts) result {
 	if err != nil {
 		return fail("AWS_ROLE_ARN is malformed: "+err.Error(),
 			"fix the eks.amazonaws.com/role-arn annotation of the ServiceAccount to a role ARN "+
-				"(arn:aws:iam::<12-digit account>:role/<name>) and recreate the pod").with("roleArn", f.RoleARN)
+				"(arn:aws:iam::<12-digit account>:role/<name>) and recreate the pod").With("roleArn", f.RoleARN)
 	}
-	return pass(fmt.Sprintf("AWS_ROLE_ARN names role %s in account %s", arn.Name, arn.Account)).with("roleArn", f.RoleARN)
+	return pass(fmt.Sprintf("AWS_ROLE_ARN names role %s in account %s", arn.Name, arn.Account)).With("roleArn", f.RoleARN)
 }
 
 func checkEnvTokenFile(f Facts) result {
@@ -40,7 +40,7 @@ func checkEnvTokenFile(f Facts) result {
 	case f.TokenPermissionDenied:
 		return fail(fmt.Sprintf("token file %s is not readable by this container's user (permission denied)", f.TokenFile),
 			"set the pod's securityContext.fsGroup (for example 65534) so the projected token is group-readable by non-root containers").
-			with("tokenFile", f.TokenFile)
+			With("tokenFile", f.TokenFile)
 	case f.TokenReadErr != nil:
 		msg := f.TokenReadErr.Error()
 		if strings.Contains(msg, "no such file") {
@@ -49,7 +49,7 @@ func checkEnvTokenFile(f Facts) result {
 		return fail(fmt.Sprintf("token file %s cannot be read: %s", f.TokenFile, msg),
 			"check the projected volume aws-iam-token is mounted at the path AWS_WEB_IDENTITY_TOKEN_FILE names "+
 				"(/var/run/secrets/eks.amazonaws.com/serviceaccount/token); recreate the pod so the webhook injects both").
-			with("tokenFile", f.TokenFile)
+			With("tokenFile", f.TokenFile)
 	}
-	return pass("token file "+f.TokenFile+" is readable").with("tokenFile", f.TokenFile)
+	return pass("token file "+f.TokenFile+" is readable").With("tokenFile", f.TokenFile)
 }

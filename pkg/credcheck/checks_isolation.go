@@ -16,7 +16,7 @@ func checkIMDS(f Facts) result {
 		return skip("not probed: AWS_EC2_METADATA_DISABLED=true and no endpoint given; the SDKs will not use IMDS, " +
 			"but other tools in the pod could: block it at the node (hop limit 1) or with a NetworkPolicy")
 	}
-	r := result{}.with("endpoint", m.Endpoint).with("v2", m.V2.Detail).with("v1", m.V1.Detail)
+	r := result{}.With("endpoint", m.Endpoint).With("v2", m.V2.Detail).With("v1", m.V1.Detail)
 	role := m.V2.RoleName
 	if role == "" {
 		role = m.V1.RoleName
@@ -29,13 +29,13 @@ func checkIMDS(f Facts) result {
 		if m.V1.RoleName != "" {
 			paths = append(paths, "IMDSv1")
 		}
-		r.status = report.StatusFail
-		r.message = fmt.Sprintf("the node's role %s is reachable through %s at %s: a pod can act as the node", role, strings.Join(paths, " and "), m.Endpoint)
-		r.remedy = "set the node group's metadata hop limit to 1 with IMDSv2 required (aws ec2 modify-instance-metadata-options " +
+		r.Status = report.StatusFail
+		r.Message = fmt.Sprintf("the node's role %s is reachable through %s at %s: a pod can act as the node", role, strings.Join(paths, " and "), m.Endpoint)
+		r.Remedy = "set the node group's metadata hop limit to 1 with IMDSv2 required (aws ec2 modify-instance-metadata-options " +
 			"--http-put-response-hop-limit 1 --http-tokens required) or deny egress to 169.254.169.254/32 with a NetworkPolicy"
-		return r.with("nodeRole", role)
+		return r.With("nodeRole", role)
 	}
-	r.status, r.message = report.StatusPass, "no node role through IMDS ("+m.V2.Detail+"; "+m.V1.Detail+")"
+	r.Status, r.Message = report.StatusPass, "no node role through IMDS ("+m.V2.Detail+"; "+m.V1.Detail+")"
 	return r
 }
 
@@ -61,9 +61,9 @@ func checkCrossRole(f Facts) result {
 	case len(allowed) > 0:
 		return fail("this pod's token can also assume "+strings.Join(allowed, ", "),
 			"scope those roles' trust policies to their own ServiceAccount with a StringEquals condition on <issuer>:sub").
-			with("assumable", strings.Join(allowed, ","))
+			With("assumable", strings.Join(allowed, ","))
 	case len(unknown) > 0:
 		return errored("could not verify that these roles refuse this token: "+strings.Join(unknown, ", "), "retry; nothing was verified")
 	}
-	return pass(fmt.Sprintf("STS refused this token for %d other role(s)", len(refused))).with("refused", strings.Join(refused, ","))
+	return pass(fmt.Sprintf("STS refused this token for %d other role(s)", len(refused))).With("refused", strings.Join(refused, ","))
 }

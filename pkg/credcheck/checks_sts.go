@@ -12,9 +12,9 @@ import (
 func callFailure(f Facts, e *CallError, cause, fix string) result {
 	r := fail(fmt.Sprintf("%s: %s (%s: %s)", e.Operation, cause, e.Code, e.Message), fix)
 	if !e.Refused() {
-		r.status = report.StatusError
+		r.Status = report.StatusError
 	}
-	return r.with("errorCode", e.Code).with("requestId", e.RequestID)
+	return r.With("errorCode", e.Code).With("requestId", e.RequestID)
 }
 
 func checkAssumeRole(f Facts) result {
@@ -24,10 +24,10 @@ func checkAssumeRole(f Facts) result {
 	a := f.Assume
 	if a.Err != nil {
 		cause, fix := explainSTS(f, a.Err)
-		return callFailure(f, a.Err, cause, fix).with("roleArn", f.RoleARN).took(a.Duration)
+		return callFailure(f, a.Err, cause, fix).With("roleArn", f.RoleARN).Took(a.Duration)
 	}
 	return pass(fmt.Sprintf("STS issued credentials for %s until %s", a.AssumedRoleARN, a.Expiration.UTC().Format(time.RFC3339))).
-		with("assumedRoleArn", a.AssumedRoleARN).with("requestId", a.RequestID).with("sessionName", a.SessionName).took(a.Duration)
+		With("assumedRoleArn", a.AssumedRoleARN).With("requestId", a.RequestID).With("sessionName", a.SessionName).Took(a.Duration)
 }
 
 // assumedRoleARN is the ARN GetCallerIdentity returns for a session of role.
@@ -46,18 +46,18 @@ func checkCallerIdentity(f Facts) result {
 	}
 	c := f.Caller
 	if c.Err != nil {
-		return callFailure(f, c.Err, "the issued credentials were not accepted", "check the STS endpoint and retry").took(c.Duration)
+		return callFailure(f, c.Err, "the issued credentials were not accepted", "check the STS endpoint and retry").Took(c.Duration)
 	}
 	role, _ := ParseRoleARN(f.RoleARN)
 	want := assumedRoleARN(role, f.Assume.SessionName)
-	r := result{}.with("arn", c.ARN).with("account", c.Account).took(c.Duration)
+	r := result{}.With("arn", c.ARN).With("account", c.Account).Took(c.Duration)
 	if c.ARN != want || c.Account != role.Account {
-		r.status = report.StatusFail
-		r.message = fmt.Sprintf("the issued credentials belong to %s (account %s), not to %s", c.ARN, c.Account, want)
-		r.remedy = "STS answered for another principal: check AWS_ENDPOINT_URL_STS points at the real STS and nothing rewrites requests"
+		r.Status = report.StatusFail
+		r.Message = fmt.Sprintf("the issued credentials belong to %s (account %s), not to %s", c.ARN, c.Account, want)
+		r.Remedy = "STS answered for another principal: check AWS_ENDPOINT_URL_STS points at the real STS and nothing rewrites requests"
 		return r
 	}
-	r.status, r.message = report.StatusPass, "credentials are "+c.ARN
+	r.Status, r.Message = report.StatusPass, "credentials are "+c.ARN
 	return r
 }
 
@@ -66,7 +66,7 @@ func checkChainSource(f Facts) result {
 	if c == nil {
 		return skip("the SDK default chain was not probed")
 	}
-	r := result{}.with("source", c.Source).with("arn", c.ARN).took(c.Duration)
+	r := result{}.With("source", c.Source).With("arn", c.ARN).Took(c.Duration)
 	role, roleErr := ParseRoleARN(f.RoleARN)
 	switch {
 	case c.LoadErr != nil && c.Unavailable:
@@ -74,20 +74,20 @@ func checkChainSource(f Facts) result {
 			"check network egress to STS and retry; nothing was verified")
 	case c.LoadErr != nil:
 		r = fail("an experiment using the AWS SDK would get no credentials: "+c.LoadErr.Error(),
-			"fix the failing checks above; the experiment would fail or fall back to another source").with("source", c.Source)
+			"fix the failing checks above; the experiment would fail or fall back to another source").With("source", c.Source)
 	case !strings.HasPrefix(c.Source, "WebIdentityCredentials"):
-		r.status = report.StatusFail
-		r.message = fmt.Sprintf("the SDK default chain resolves to %s, not to web identity: the experiment would not run as the IRSA role", sourceLabel(c.Source))
-		r.remedy = chainRemedy(c.Source)
+		r.Status = report.StatusFail
+		r.Message = fmt.Sprintf("the SDK default chain resolves to %s, not to web identity: the experiment would not run as the IRSA role", sourceLabel(c.Source))
+		r.Remedy = chainRemedy(c.Source)
 	case c.CallErr != nil:
 		r = callFailure(f, c.CallErr, "could not confirm who the chain's credentials belong to", "retry; nothing was verified").
-			with("source", c.Source)
+			With("source", c.Source)
 	case roleErr == nil && !sameRole(c.ARN, role):
-		r.status = report.StatusFail
-		r.message = fmt.Sprintf("the SDK default chain uses web identity but as %s, not role %s", c.ARN, role.Name)
-		r.remedy = "a shared config profile (AWS_PROFILE / AWS_CONFIG_FILE) sets another role_arn with web_identity_token_file: remove it"
+		r.Status = report.StatusFail
+		r.Message = fmt.Sprintf("the SDK default chain uses web identity but as %s, not role %s", c.ARN, role.Name)
+		r.Remedy = "a shared config profile (AWS_PROFILE / AWS_CONFIG_FILE) sets another role_arn with web_identity_token_file: remove it"
 	default:
-		r.status, r.message = report.StatusPass, fmt.Sprintf("the SDK default chain resolves to %s as %s", c.Source, c.ARN)
+		r.Status, r.Message = report.StatusPass, fmt.Sprintf("the SDK default chain resolves to %s as %s", c.Source, c.ARN)
 	}
 	return r
 }

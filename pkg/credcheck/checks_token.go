@@ -8,7 +8,8 @@ import (
 	"github.com/podcred/podcred/pkg/report"
 )
 
-const subjectPrefix = "system:serviceaccount:"
+// SubjectPrefix starts the sub claim of every ServiceAccount token.
+const SubjectPrefix = "system:serviceaccount:"
 
 // tokenUnavailable explains why a token check cannot judge anything.
 func tokenUnavailable(f Facts) (result, bool) {
@@ -31,32 +32,32 @@ func checkTokenClaims(f Facts) result {
 				"do not override it, and recreate the pod")
 	}
 	c := f.Claims
-	r := result{}.with("iss", c.Issuer).with("alg", c.Algorithm)
+	r := result{}.With("iss", c.Issuer).With("alg", c.Algorithm)
 	if c.Expiry != nil {
-		r = r.with("exp", c.Expiry.UTC().Format(time.RFC3339))
+		r = r.With("exp", c.Expiry.UTC().Format(time.RFC3339))
 	}
 	switch {
 	case !strings.HasPrefix(c.Issuer, "https://"):
-		r.status, r.message = report.StatusFail, fmt.Sprintf("token issuer %q is not an https URL; STS only trusts https OIDC issuers", c.Issuer)
-		r.remedy = "the cluster's --service-account-issuer must be its https OIDC issuer URL (EKS: oidc.eks.<region>.amazonaws.com/id/<id>)"
+		r.Status, r.Message = report.StatusFail, fmt.Sprintf("token issuer %q is not an https URL; STS only trusts https OIDC issuers", c.Issuer)
+		r.Remedy = "the cluster's --service-account-issuer must be its https OIDC issuer URL (EKS: oidc.eks.<region>.amazonaws.com/id/<id>)"
 	case c.Expiry == nil:
-		r.status, r.message = report.StatusFail, "token has no exp claim; STS refuses tokens without expiry"
-		r.remedy = "use the projected ServiceAccount token (with expirationSeconds), not a legacy Secret-based token"
+		r.Status, r.Message = report.StatusFail, "token has no exp claim; STS refuses tokens without expiry"
+		r.Remedy = "use the projected ServiceAccount token (with expirationSeconds), not a legacy Secret-based token"
 	case !f.Now.Before(c.Expiry.Time):
-		r.status = report.StatusFail
-		r.message = fmt.Sprintf("token expired at %s (%s ago)", c.Expiry.UTC().Format(time.RFC3339), f.Now.Sub(c.Expiry.Time).Round(time.Second))
-		r.remedy = "the kubelet refreshes projected tokens; a stale token means it was copied or the node clock is wrong: recreate the pod and check NTP"
+		r.Status = report.StatusFail
+		r.Message = fmt.Sprintf("token expired at %s (%s ago)", c.Expiry.UTC().Format(time.RFC3339), f.Now.Sub(c.Expiry.Time).Round(time.Second))
+		r.Remedy = "the kubelet refreshes projected tokens; a stale token means it was copied or the node clock is wrong: recreate the pod and check NTP"
 	case c.NotBefore != nil && f.Now.Before(c.NotBefore.Time):
-		r.status = report.StatusFail
-		r.message = fmt.Sprintf("token is not valid before %s: the node clock is behind the issuer's", c.NotBefore.UTC().Format(time.RFC3339))
-		r.remedy = "fix the node's clock (NTP / chrony) and recreate the pod"
+		r.Status = report.StatusFail
+		r.Message = fmt.Sprintf("token is not valid before %s: the node clock is behind the issuer's", c.NotBefore.UTC().Format(time.RFC3339))
+		r.Remedy = "fix the node's clock (NTP / chrony) and recreate the pod"
 	case !f.RunDeadline.IsZero() && c.Expiry.Before(f.RunDeadline):
-		r.status = report.StatusWarn
-		r.message = fmt.Sprintf("token expires at %s, before this run's deadline", c.Expiry.UTC().Format(time.RFC3339))
-		r.remedy = "the kubelet refreshes the token at 80% of its lifetime; experiments must re-read the file (the SDKs do)"
+		r.Status = report.StatusWarn
+		r.Message = fmt.Sprintf("token expires at %s, before this run's deadline", c.Expiry.UTC().Format(time.RFC3339))
+		r.Remedy = "the kubelet refreshes the token at 80% of its lifetime; experiments must re-read the file (the SDKs do)"
 	default:
-		r.status = report.StatusPass
-		r.message = fmt.Sprintf("JWT from %s, expires in %s", c.Issuer, c.Expiry.Sub(f.Now).Round(time.Second))
+		r.Status = report.StatusPass
+		r.Message = fmt.Sprintf("JWT from %s, expires in %s", c.Issuer, c.Expiry.Sub(f.Now).Round(time.Second))
 	}
 	return r
 }
@@ -70,14 +71,14 @@ func checkTokenAudience(f Facts) result {
 		return fail(fmt.Sprintf("token audience [%s] does not contain %q", aud, f.Audience),
 			fmt.Sprintf("the projected token's audience must be %q: set the ServiceAccount annotation eks.amazonaws.com/audience=%s "+
 				"(or remove it for the default) and recreate the pod; the IAM OIDC provider's client IDs must list it too", f.Audience, f.Audience)).
-			with("aud", aud)
+			With("aud", aud)
 	}
-	return pass(fmt.Sprintf("token audience contains %q", f.Audience)).with("aud", aud)
+	return pass(fmt.Sprintf("token audience contains %q", f.Audience)).With("aud", aud)
 }
 
 // ParseSubject splits system:serviceaccount:<ns>:<sa>.
 func ParseSubject(sub string) (namespace, serviceAccount string, ok bool) {
-	rest, found := strings.CutPrefix(sub, subjectPrefix)
+	rest, found := strings.CutPrefix(sub, SubjectPrefix)
 	if !found {
 		return "", "", false
 	}
@@ -96,7 +97,7 @@ func checkTokenSubject(f Facts) result {
 	ns, sa, ok := ParseSubject(c.Subject)
 	if !ok {
 		return fail(fmt.Sprintf("token subject %q is not system:serviceaccount:<namespace>:<name>", c.Subject),
-			"the token must be a ServiceAccount token issued by the cluster").with("sub", c.Subject)
+			"the token must be a ServiceAccount token issued by the cluster").With("sub", c.Subject)
 	}
 	var problems []string
 	if f.Pod.Namespace != "" && f.Pod.Namespace != ns {
@@ -113,16 +114,16 @@ func checkTokenSubject(f Facts) result {
 			problems = append(problems, fmt.Sprintf("token is bound to pod UID %s, not to this pod's %s", k.Pod.UID, f.Pod.UID))
 		}
 	}
-	r := result{}.with("sub", c.Subject)
+	r := result{}.With("sub", c.Subject)
 	if len(problems) > 0 {
-		r.status, r.message = report.StatusFail, strings.Join(problems, "; ")
-		r.remedy = "the token file was not projected for this pod (copied from another pod or a Secret): " +
+		r.Status, r.Message = report.StatusFail, strings.Join(problems, "; ")
+		r.Remedy = "the token file was not projected for this pod (copied from another pod or a Secret): " +
 			"remove the custom volume and let the pod identity webhook inject the token"
 		return r
 	}
-	r.status, r.message = report.StatusPass, fmt.Sprintf("token subject is ServiceAccount %s/%s", ns, sa)
+	r.Status, r.Message = report.StatusPass, fmt.Sprintf("token subject is ServiceAccount %s/%s", ns, sa)
 	if k := c.Kubernetes; k != nil && k.Pod != nil && (f.Pod.Name != "" || f.Pod.UID != "") {
-		r.message += ", bound to this pod"
+		r.Message += ", bound to this pod"
 	}
 	return r
 }

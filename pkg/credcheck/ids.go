@@ -1,5 +1,7 @@
 package credcheck
 
+import "github.com/podcred/podcred/internal/checkresult"
+
 // Agent check IDs. They are stable: tests, docs, dashboards and gates depend on them.
 const (
 	IDEnvRoleArn        = "env.role-arn"
@@ -18,26 +20,22 @@ const (
 
 // Spec describes a check: its stable ID, the IRSA set-up step it belongs to
 // (1-5; 0 for isolation checks outside the five steps) and its title.
-type Spec struct {
-	ID    string
-	Step  int
-	Title string
-}
+type Spec = checkresult.Spec
 
 // AgentSpecs lists every agent check in report order.
 var AgentSpecs = []Spec{
-	{IDEnvRoleArn, 4, "AWS_ROLE_ARN is injected and is a role ARN"},
-	{IDEnvTokenFile, 4, "web identity token file is injected and readable"},
-	{IDTokenClaims, 4, "token is a valid, unexpired JWT from an https issuer"},
-	{IDTokenAudience, 1, "token audience is accepted by the IAM OIDC provider"},
-	{IDTokenSubject, 3, "token subject is this pod's ServiceAccount"},
-	{IDCredsStaticEnv, 5, "no static AWS keys in the environment"},
-	{IDCredsSharedFile, 5, "no shared credentials file with static keys"},
-	{IDSTSAssumeRole, 2, "AssumeRoleWithWebIdentity succeeds for the role"},
-	{IDSTSCallerIdentity, 2, "issued credentials are the role's assumed-role session"},
-	{IDChainSource, 4, "SDK default chain resolves to web identity for the role"},
-	{IDIsolationIMDS, 0, "node role is not reachable through IMDS"},
-	{IDIsolationCross, 0, "token cannot assume other experiments' roles"},
+	{ID: IDEnvRoleArn, Step: 4, Title: "AWS_ROLE_ARN is injected and is a role ARN"},
+	{ID: IDEnvTokenFile, Step: 4, Title: "web identity token file is injected and readable"},
+	{ID: IDTokenClaims, Step: 4, Title: "token is a valid, unexpired JWT from an https issuer"},
+	{ID: IDTokenAudience, Step: 1, Title: "token audience is accepted by the IAM OIDC provider"},
+	{ID: IDTokenSubject, Step: 3, Title: "token subject is this pod's ServiceAccount"},
+	{ID: IDCredsStaticEnv, Step: 5, Title: "no static AWS keys in the environment"},
+	{ID: IDCredsSharedFile, Step: 5, Title: "no shared credentials file with static keys"},
+	{ID: IDSTSAssumeRole, Step: 2, Title: "AssumeRoleWithWebIdentity succeeds for the role"},
+	{ID: IDSTSCallerIdentity, Step: 2, Title: "issued credentials are the role's assumed-role session"},
+	{ID: IDChainSource, Step: 4, Title: "SDK default chain resolves to web identity for the role"},
+	{ID: IDIsolationIMDS, Step: 0, Title: "node role is not reachable through IMDS"},
+	{ID: IDIsolationCross, Step: 0, Title: "token cannot assume other experiments' roles"},
 }
 
 // specByID indexes AgentSpecs.

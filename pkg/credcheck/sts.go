@@ -45,7 +45,7 @@ func assumeRole(ctx context.Context, c interface {
 	cancel()
 	ar := &AssumeResult{SessionName: session, Duration: time.Since(start)}
 	if err != nil {
-		ar.Err = classify("AssumeRoleWithWebIdentity", err)
+		ar.Err = Classify("AssumeRoleWithWebIdentity", err)
 		ar.RequestID = ar.Err.RequestID
 		return ar, nil
 	}
@@ -73,7 +73,7 @@ func callerIdentity(ctx context.Context, c GetCallerIdentityAPI, p aws.Credentia
 	out, err := c.GetCallerIdentity(cctx, &sts.GetCallerIdentityInput{}, func(o *sts.Options) { o.Credentials = p })
 	res := &CallerResult{Duration: time.Since(start)}
 	if err != nil {
-		res.Err = classify("GetCallerIdentity", err)
+		res.Err = Classify("GetCallerIdentity", err)
 		return res
 	}
 	res.Account, res.ARN, res.UserID = aws.ToString(out.Account), aws.ToString(out.Arn), aws.ToString(out.UserId)
@@ -98,7 +98,7 @@ func crossRole(ctx context.Context, c AssumeRoleWithWebIdentityAPI, roles []stri
 			})
 			out[i] = CrossRoleResult{RoleARN: arn, Allowed: err == nil}
 			if err != nil {
-				out[i].Err = classify("AssumeRoleWithWebIdentity", err)
+				out[i].Err = Classify("AssumeRoleWithWebIdentity", err)
 			}
 		}()
 	}

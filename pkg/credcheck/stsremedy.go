@@ -5,21 +5,21 @@ import (
 	"strings"
 )
 
-// issuerHost strips the scheme from an issuer URL: IAM names OIDC providers
+// IssuerHost strips the scheme from an issuer URL: IAM names OIDC providers
 // and condition keys by host and path.
-func issuerHost(iss string) string {
+func IssuerHost(iss string) string {
 	return strings.TrimSuffix(strings.TrimPrefix(iss, "https://"), "/")
 }
 
 // ProviderARN is the ARN of the IAM OIDC provider for an issuer in the role's account.
 func ProviderARN(role RoleARN, issuer string) string {
-	return fmt.Sprintf("arn:%s:iam::%s:oidc-provider/%s", role.Partition, role.Account, issuerHost(issuer))
+	return fmt.Sprintf("arn:%s:iam::%s:oidc-provider/%s", role.Partition, role.Account, IssuerHost(issuer))
 }
 
 // TrustStatement renders the trust-policy statement that lets exactly
 // system:serviceaccount:<ns>:<sa> assume the role through the issuer's provider.
 func TrustStatement(role RoleARN, issuer, namespace, sa, audience string) string {
-	host := issuerHost(issuer)
+	host := IssuerHost(issuer)
 	return fmt.Sprintf(`{"Effect":"Allow","Principal":{"Federated":%q},"Action":"sts:AssumeRoleWithWebIdentity",`+
 		`"Condition":{"StringEquals":{"%s:sub":"system:serviceaccount:%s:%s","%s:aud":%q}}}`,
 		ProviderARN(role, issuer), host, namespace, sa, host, audience)

@@ -18,10 +18,11 @@ import (
 
 	"github.com/podcred/podcred/internal/sandbox"
 	"github.com/podcred/podcred/pkg/credcheck"
+	"github.com/podcred/podcred/pkg/preflight"
 )
 
 // TestTrustAnalyserAgreesWithTheSTSFront runs the trust-policy corpus of
-// pkg/credcheck/testdata through podcred's analyser and through the
+// pkg/preflight/testdata through podcred's analyser and through the
 // sandbox's validating STS front (the oracle, which shares no code with
 // it) with real tokens minted by the apiserver, and asserts that both
 // reach the same allow/deny decision for every ServiceAccount tried.
@@ -81,11 +82,11 @@ func TestTrustAnalyserAgreesWithTheSTSFront(t *testing.T) {
 	agree := 0
 	for _, p := range probes {
 		name := p.role + " " + p.ns + ":" + p.sa
-		policy, err := credcheck.ParsePolicy(docs[p.role])
+		policy, err := preflight.ParsePolicy(docs[p.role])
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		predicted := credcheck.EvaluateTrust(policy, credcheck.WebIdentityRequest{ProviderARN: provider,
+		predicted := preflight.EvaluateTrust(policy, preflight.WebIdentityRequest{ProviderARN: provider,
 			Subject: "system:serviceaccount:" + p.ns + ":" + p.sa, Audience: credcheck.DefaultAudience}).Allowed()
 		ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 		path, err := s.MintToken(ctx, p.ns, p.sa, "", sandbox.STSAudience, sandbox.MinTokenTTL)
@@ -116,7 +117,7 @@ func TestTrustAnalyserAgreesWithTheSTSFront(t *testing.T) {
 			t.Errorf("%s: analyser says allowed=%v, STS front says allowed=%v\npolicy: %s", name, predicted, actual, docs[p.role])
 			continue
 		}
-		if want := p.expect == credcheck.DecisionAllow; actual != want {
+		if want := p.expect == preflight.DecisionAllow; actual != want {
 			t.Errorf("%s: both say allowed=%v, the corpus expects %s", name, actual, p.expect)
 			continue
 		}
@@ -125,7 +126,7 @@ func TestTrustAnalyserAgreesWithTheSTSFront(t *testing.T) {
 	t.Logf("analyser and STS front agree on %d of %d requests over %d policies", agree, len(probes), len(docs))
 }
 
-// corpusEntry is an entry of pkg/credcheck/testdata/trust_corpus.json.
+// corpusEntry is an entry of pkg/preflight/testdata/trust_corpus.json.
 type corpusEntry struct {
 	Name       string          `json:"name"`
 	Sandbox    *bool           `json:"sandbox"`
@@ -144,7 +145,7 @@ type corpusEntry struct {
 
 func loadCorpus(t *testing.T) []corpusEntry {
 	t.Helper()
-	raw, err := os.ReadFile("../../pkg/credcheck/testdata/trust_corpus.json")
+	raw, err := os.ReadFile("../../pkg/preflight/testdata/trust_corpus.json")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,7 +17,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/podcred/podcred/internal/sandbox"
-	"github.com/podcred/podcred/pkg/credcheck"
+	"github.com/podcred/podcred/pkg/preflight"
 	"github.com/podcred/podcred/pkg/report"
 )
 
@@ -99,7 +99,7 @@ func preflightCheck(t *testing.T, ns, sa string, args ...string) *preflightRun {
 		ids = append(ids, c.ID)
 	}
 	var want []string
-	for _, s := range credcheck.PreflightSpecs {
+	for _, s := range preflight.Specs {
 		want = append(want, s.ID)
 	}
 	if !slices.Equal(ids, want) {
@@ -147,39 +147,39 @@ func TestPreflightFindsEveryClassicMisconfiguration(t *testing.T) {
 		status   report.Status
 		phrases  []string
 	}{
-		{"trust policy for another namespace", "wrong-namespace", nil, credcheck.IDTrustSubject, report.StatusFail,
+		{"trust policy for another namespace", "wrong-namespace", nil, preflight.IDTrustSubject, report.StatusFail,
 			[]string{"system:serviceaccount:chaos:wrong-namespace", "aws iam update-assume-role-policy --role-name chaos-wrong-namespace",
 				`"` + host + `:sub":"system:serviceaccount:litmus:wrong-namespace"`}},
-		{"wildcard under StringEquals", "wildcard-equals", nil, credcheck.IDTrustOperators, report.StatusFail,
-			[]string{credcheck.LintWildcardWithoutLike, "StringLike", "--role-name chaos-wildcard-equals"}},
-		{"unscoped trust policy", "unscoped", nil, credcheck.IDTrustSubjectScoped, report.StatusFail,
+		{"wildcard under StringEquals", "wildcard-equals", nil, preflight.IDTrustOperators, report.StatusFail,
+			[]string{preflight.LintWildcardWithoutLike, "StringLike", "--role-name chaos-wildcard-equals"}},
+		{"unscoped trust policy", "unscoped", nil, preflight.IDTrustSubjectScoped, report.StatusFail,
 			[]string{"every ServiceAccount of the cluster", "--role-name chaos-unscoped"}},
-		{"pod created before the annotation", "late-annotation", nil, credcheck.IDPodsEnvInjected, report.StatusFail,
+		{"pod created before the annotation", "late-annotation", nil, preflight.IDPodsEnvInjected, report.StatusFail,
 			[]string{"late-annotation-runner", "kubectl delete pod -n litmus late-annotation-runner"}},
-		{"ChaosExperiment still mounting cloud-secret", "litmus-admin", nil, credcheck.IDExperimentCloudSecret, report.StatusFail,
+		{"ChaosExperiment still mounting cloud-secret", "litmus-admin", nil, preflight.IDExperimentCloudSecret, report.StatusFail,
 			[]string{"ChaosExperiment ec2-terminate-by-id mounts secret cloud-secret at /tmp/", "kubectl -n litmus patch chaosexperiment ec2-terminate-by-id --type=json",
 				`"op":"remove","path":"/spec/definition/secrets/0"`}},
-		{"a fault whose actions the role lacks", "litmus-admin", []string{"--fault", "ec2-stop-by-id"}, credcheck.IDIAMPermissions, report.StatusFail,
+		{"a fault whose actions the role lacks", "litmus-admin", []string{"--fault", "ec2-stop-by-id"}, preflight.IDIAMPermissions, report.StatusFail,
 			[]string{"ec2-terminate-by-id lacks autoscaling:DescribeAutoScalingInstances", "aws iam put-role-policy --role-name chaos-ec2"}},
-		{"faults read from the namespace's chaos experiments", "litmus-admin", nil, credcheck.IDIAMPermissions, report.StatusFail,
+		{"faults read from the namespace's chaos experiments", "litmus-admin", nil, preflight.IDIAMPermissions, report.StatusFail,
 			[]string{"faults read from the namespace's chaos experiments"}},
-		{"an EBS fault on an EC2-only role", "litmus-admin", []string{"--fault", "ebs-loss-by-id"}, credcheck.IDIAMPermissions, report.StatusFail,
+		{"an EBS fault on an EC2-only role", "litmus-admin", []string{"--fault", "ebs-loss-by-id"}, preflight.IDIAMPermissions, report.StatusFail,
 			[]string{"ec2:AttachVolume", "ec2:DetachVolume"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			defer stopOnPanic()
 			r := preflightCheck(t, "litmus", tc.sa, append([]string{"--cluster", cluster}, tc.args...)...)
 			wantCheck(t, r, tc.id, tc.status, tc.phrases...)
-			wantCheck(t, r, credcheck.IDClusterOIDCIssuer, report.StatusPass, sb(t).Issuer(), credcheck.IssuerFromEKS)
-			wantCheck(t, r, credcheck.IDIAMOIDCProvider, report.StatusPass, "arn:aws:iam::"+account+":oidc-provider/"+host)
+			wantCheck(t, r, preflight.IDClusterOIDCIssuer, report.StatusPass, sb(t).Issuer(), preflight.IssuerFromEKS)
+			wantCheck(t, r, preflight.IDIAMOIDCProvider, report.StatusPass, "arn:aws:iam::"+account+":oidc-provider/"+host)
 		})
 	}
 	t.Run("the analyser agrees with the agent: healthy and wildcard-like SAs are admitted", func(t *testing.T) {
 		defer stopOnPanic()
 		for _, sa := range []string{"litmus-admin", "wildcard-like"} {
 			r := preflightCheck(t, "litmus", sa, "--issuer", sb(t).Issuer())
-			wantCheck(t, r, credcheck.IDTrustSubject, report.StatusPass)
-			wantCheck(t, r, credcheck.IDClusterOIDCIssuer, report.StatusPass, credcheck.IssuerFromFlag)
+			wantCheck(t, r, preflight.IDTrustSubject, report.StatusPass)
+			wantCheck(t, r, preflight.IDClusterOIDCIssuer, report.StatusPass, preflight.IssuerFromFlag)
 		}
 	})
 
@@ -187,8 +187,8 @@ func TestPreflightFindsEveryClassicMisconfiguration(t *testing.T) {
 		name, world, id string
 		phrases         []string
 	}{
-		{"missing IAM OIDC provider", noOIDCProviderWorld, credcheck.IDIAMOIDCProvider, []string{"eksctl utils associate-iam-oidc-provider --cluster chaos-lab --approve"}},
-		{"provider without sts.amazonaws.com", wrongAudienceWorld, credcheck.IDIAMOIDCAudience,
+		{"missing IAM OIDC provider", noOIDCProviderWorld, preflight.IDIAMOIDCProvider, []string{"eksctl utils associate-iam-oidc-provider --cluster chaos-lab --approve"}},
+		{"provider without sts.amazonaws.com", wrongAudienceWorld, preflight.IDIAMOIDCAudience,
 			[]string{"aws iam add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn arn:aws:iam::", "--client-id sts.amazonaws.com"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -329,7 +329,7 @@ func TestPreflightHealthySetUpPassesEveryStep(t *testing.T) {
 	if r.report.Verdict != report.VerdictPass || r.code != report.ExitPass {
 		t.Errorf("verdict %s, exit %d\nstderr: %s", r.report.Verdict, r.code, r.stderr)
 	}
-	job := r.report.Check(credcheck.IDJobVerification)
+	job := r.report.Check(preflight.IDJobVerification)
 	if job.Evidence["sts.assume-role"] != "pass" || r.report.Identity == nil || !strings.Contains(r.report.Identity.Arn, ":assumed-role/chaos-ec2/") {
 		t.Errorf("the job's agent report was not merged: %+v identity %+v", job, r.report.Identity)
 	}
@@ -353,8 +353,8 @@ func TestPreflightHealthySetUpPassesEveryStep(t *testing.T) {
 		{"malformed", []string{"want 12 digits", "kubectl annotate serviceaccount -n litmus malformed"}},
 	} {
 		r := preflightCheck(t, "litmus", tc.sa, "--cluster", "preflight-lab", "--role-arn", "arn:aws:iam::"+sb(t).World().Account+":role/chaos-ec2")
-		wantCheck(t, r, credcheck.IDSARoleAnnotation, report.StatusFail, tc.phrases...)
-		wantCheck(t, r, credcheck.IDSARoleAnnotation, report.StatusFail, "eks.amazonaws.com/role-arn=arn:aws:iam::"+sb(t).World().Account+":role/chaos-ec2 --overwrite")
+		wantCheck(t, r, preflight.IDSARoleAnnotation, report.StatusFail, tc.phrases...)
+		wantCheck(t, r, preflight.IDSARoleAnnotation, report.StatusFail, "eks.amazonaws.com/role-arn=arn:aws:iam::"+sb(t).World().Account+":role/chaos-ec2 --overwrite")
 	}
 
 	junit := runPreflight(t, "check", "-n", "litmus", "--service-account", "malformed", "--cluster", "preflight-lab", "--format", "junit")

@@ -1,4 +1,4 @@
-package credcheck
+package preflight
 
 import (
 	"context"

@@ -1,8 +1,9 @@
-package credcheck
+package preflight
 
 import (
 	"context"
 	"fmt"
+	"github.com/podcred/podcred/pkg/credcheck"
 	"slices"
 	"strings"
 	"time"
@@ -35,7 +36,7 @@ type KubeSource struct {
 	Client kubernetes.Interface
 	// Dynamic reads the Litmus CRs; nil skips the experiment checks.
 	Dynamic dynamic.Interface
-	// Timeout bounds each API call (default DefaultCallTimeout).
+	// Timeout bounds each API call (default credcheck.DefaultCallTimeout).
 	Timeout time.Duration
 
 	pods  memo[[]corev1.Pod]
@@ -49,7 +50,7 @@ func NewKubeSource(c kubernetes.Interface, d dynamic.Interface) *KubeSource {
 
 func (k *KubeSource) timeout() time.Duration {
 	if k.Timeout <= 0 {
-		return DefaultCallTimeout
+		return credcheck.DefaultCallTimeout
 	}
 	return k.Timeout
 }
@@ -140,9 +141,9 @@ func podFact(p *corev1.Pod) PodFact {
 		cf := ContainerFact{Name: c.Name}
 		for _, e := range c.Env {
 			switch {
-			case e.Name == EnvRoleARN:
+			case e.Name == credcheck.EnvRoleARN:
 				cf.RoleARN = e.Value
-			case e.Name == EnvTokenFile:
+			case e.Name == credcheck.EnvTokenFile:
 				cf.TokenFile = e.Value
 			case isStaticKeyVar(e.Name):
 				cf.StaticKeys = append(cf.StaticKeys, e.Name)

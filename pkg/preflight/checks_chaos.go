@@ -1,8 +1,9 @@
-package credcheck
+package preflight
 
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/podcred/podcred/pkg/credcheck"
 	"slices"
 	"strings"
 
@@ -10,7 +11,7 @@ import (
 )
 
 // chaosObjects returns the chaos objects to judge, or the result to return.
-func chaosObjects(f PreflightFacts) ([]ChaosObject, *result) {
+func chaosObjects(f Facts) ([]ChaosObject, *result) {
 	c := f.Chaos
 	var r result
 	switch {
@@ -33,7 +34,7 @@ func chaosObjects(f PreflightFacts) ([]ChaosObject, *result) {
 }
 
 // patchCommand removes JSON-pointer paths from a chaos object, highest index first.
-func (f PreflightFacts) patchCommand(o ChaosObject, paths []string) string {
+func (f Facts) patchCommand(o ChaosObject, paths []string) string {
 	slices.SortFunc(paths, func(a, b string) int { return -compareJSONPointers(a, b) })
 	var ops []map[string]string
 	for _, p := range paths {
@@ -56,7 +57,7 @@ func compareJSONPointers(a, b string) int {
 	return na - nb
 }
 
-func checkExperimentCloudSecret(f PreflightFacts) result {
+func checkExperimentCloudSecret(f Facts) result {
 	objs, done := chaosObjects(f)
 	if done != nil {
 		return *done
@@ -71,9 +72,9 @@ func checkExperimentCloudSecret(f PreflightFacts) result {
 			}
 		}
 		for _, e := range o.Env {
-			if e.Name == EnvSharedCredsFile {
+			if e.Name == credcheck.EnvSharedCredsFile {
 				paths = append(paths, e.Path)
-				what = append(what, "sets "+EnvSharedCredsFile)
+				what = append(what, "sets "+credcheck.EnvSharedCredsFile)
 			}
 		}
 		if len(paths) > 0 {
@@ -88,7 +89,7 @@ func checkExperimentCloudSecret(f PreflightFacts) result {
 		strings.Join(fixes, " && "))
 }
 
-func checkExperimentStaticEnv(f PreflightFacts) result {
+func checkExperimentStaticEnv(f Facts) result {
 	var found, fixes []string
 	objs, done := chaosObjects(f)
 	for _, o := range objs {
@@ -121,7 +122,7 @@ func checkExperimentStaticEnv(f PreflightFacts) result {
 		return fail(strings.Join(found, "; ")+": environment keys win over IRSA in every AWS SDK", strings.Join(fixes, " && "))
 	}
 	switch {
-	case done != nil && done.status == report.StatusError:
+	case done != nil && done.Status == report.StatusError:
 		return *done
 	case len(objs) == 0 && len(f.activePods()) == 0:
 		return skip("no chaos experiment and no running pod of the ServiceAccount to check")
@@ -130,5 +131,5 @@ func checkExperimentStaticEnv(f PreflightFacts) result {
 }
 
 func isStaticKeyVar(name string) bool {
-	return name == EnvAccessKeyID || name == EnvSecretAccessKey || name == EnvSessionToken
+	return name == credcheck.EnvAccessKeyID || name == credcheck.EnvSecretAccessKey || name == credcheck.EnvSessionToken
 }

@@ -1,4 +1,4 @@
-package credcheck
+package preflight
 
 import (
 	"fmt"
@@ -91,7 +91,7 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
-func checkLeastPrivilege(f PreflightFacts) result {
+func checkLeastPrivilege(f Facts) result {
 	role, ok := f.role()
 	if !ok || f.Role == nil || !f.Role.Found {
 		return skip("needs the role (see iam.role-exists)")
@@ -105,7 +105,7 @@ func checkLeastPrivilege(f PreflightFacts) result {
 		// policies is a warning, not a reason to block the experiment.
 		return warn(fmt.Sprintf("could not read the policies of %s: %s", role.Name, g.Err.Error()),
 			"grant the caller iam:ListAttachedRolePolicies, iam:ListRolePolicies, iam:GetRolePolicy, iam:GetPolicy and iam:GetPolicyVersion").
-			with("errorCode", g.Err.Code)
+			With("errorCode", g.Err.Code)
 	}
 	findings := PrivilegeFindings(g.Policies, f.Faults)
 	if len(findings) == 0 {
@@ -119,5 +119,5 @@ func checkLeastPrivilege(f PreflightFacts) result {
 	if len(f.Faults) > 0 {
 		fix += ": " + actionPolicy(FaultActions(f.Faults))
 	}
-	return warn(strings.Join(findings, "; "), fix).with("findings", fmt.Sprint(len(findings)))
+	return warn(strings.Join(findings, "; "), fix).With("findings", fmt.Sprint(len(findings)))
 }

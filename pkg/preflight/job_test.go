@@ -1,9 +1,10 @@
-package credcheck
+package preflight
 
 import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/podcred/podcred/pkg/credcheck"
 	"os"
 	"strings"
 	"testing"
@@ -73,7 +74,7 @@ func (p publishingRunner) RunJob(ctx context.Context, c kubernetes.Interface, jo
 	}
 	r := &report.Report{SchemaVersion: report.SchemaVersion, Kind: report.KindAgent, Tool: report.Tool{Name: "podcred-agent"},
 		Subject:   report.Subject{Namespace: job.Namespace, ServiceAccount: job.Spec.Template.Spec.ServiceAccountName, RoleArn: pfRole},
-		StartedAt: time.Now(), Checks: []report.Check{{ID: IDSTSAssumeRole, Step: 2, Status: status, Message: "m"}}}
+		StartedAt: time.Now(), Checks: []report.Check{{ID: credcheck.IDSTSAssumeRole, Step: 2, Status: status, Message: "m"}}}
 	r.Finish(time.Now())
 	return report.NewConfigMapSink(c.CoreV1()).Write(ctx, r)
 }
@@ -102,7 +103,7 @@ func TestRunVerificationJobReadsTheAgentsVerdictAndCleansUp(t *testing.T) {
 			if !strings.Contains(strings.Join(notes, "\n"), "created Job litmus/podcred-verify-litmus-admin") {
 				t.Errorf("progress %q", notes)
 			}
-			checks := EvaluatePreflight(PreflightFacts{Namespace: "litmus", ServiceAccount: "litmus-admin", Job: jf})
+			checks := Evaluate(Facts{Namespace: "litmus", ServiceAccount: "litmus-admin", Job: jf})
 			if got := checkByID(t, checks, IDJobVerification); string(got.Status) != string(v) {
 				t.Errorf("job.verification = %s: %s", got.Status, got.Message)
 			}
@@ -113,7 +114,7 @@ func TestRunVerificationJobReadsTheAgentsVerdictAndCleansUp(t *testing.T) {
 func TestRunVerificationJobIgnoresAnOlderReport(t *testing.T) {
 	c := fake.NewClientset()
 	old := &report.Report{SchemaVersion: report.SchemaVersion, Kind: report.KindAgent, Subject: report.Subject{Namespace: "litmus", ServiceAccount: "litmus-admin"},
-		Checks: []report.Check{{ID: IDSTSAssumeRole, Status: report.StatusPass}}}
+		Checks: []report.Check{{ID: credcheck.IDSTSAssumeRole, Status: report.StatusPass}}}
 	old.Finish(time.Now().Add(-time.Minute))
 	if err := report.NewConfigMapSink(c.CoreV1()).Write(context.Background(), old); err != nil {
 		t.Fatal(err)

@@ -1,7 +1,8 @@
-package credcheck
+package preflight
 
 import (
 	"fmt"
+	"github.com/podcred/podcred/pkg/credcheck"
 	"slices"
 	"strings"
 	"time"
@@ -10,23 +11,23 @@ import (
 )
 
 // annotateRemedy is the kubectl line that sets the role annotation.
-func (f PreflightFacts) annotateCommand(ns, arn string) string {
+func (f Facts) annotateCommand(ns, arn string) string {
 	return fmt.Sprintf("kubectl annotate serviceaccount -n %s %s %s=%s --overwrite", ns, f.ServiceAccount, AnnotationRoleARN, arn)
 }
 
 // wantedRoleARN is the ARN a remedy should annotate: --role-arn, the
 // annotation repaired when it only has stray whitespace, or a placeholder.
-func (f PreflightFacts) wantedRoleARN() string {
+func (f Facts) wantedRoleARN() string {
 	if f.ExpectedRoleARN != "" {
 		return f.ExpectedRoleARN
 	}
-	if r, err := ParseRoleARN(strings.TrimSpace(f.SA.RoleARN)); err == nil {
+	if r, err := credcheck.ParseRoleARN(strings.TrimSpace(f.SA.RoleARN)); err == nil {
 		return r.String()
 	}
 	return "arn:aws:iam::<account>:role/<role>"
 }
 
-func checkSAExists(f PreflightFacts) result {
+func checkSAExists(f Facts) result {
 	switch {
 	case f.SA.Err != nil:
 		return errored(fmt.Sprintf("could not read serviceaccount %s/%s: %v", f.Namespace, f.ServiceAccount, f.SA.Err),
@@ -38,7 +39,7 @@ func checkSAExists(f PreflightFacts) result {
 	return pass(fmt.Sprintf("serviceaccount %s/%s exists", f.Namespace, f.ServiceAccount))
 }
 
-func checkSARoleAnnotation(f PreflightFacts) result {
+func checkSARoleAnnotation(f Facts) result {
 	if !f.SA.Found {
 		return skip("needs the ServiceAccount (see sa.exists)")
 	}
@@ -46,36 +47,36 @@ func checkSARoleAnnotation(f PreflightFacts) result {
 		return fail(fmt.Sprintf("serviceaccount %s/%s has no %s annotation: the webhook injects nothing into its pods", f.Namespace, f.ServiceAccount, AnnotationRoleARN),
 			f.annotateCommand(f.Namespace, f.wantedRoleARN()))
 	}
-	role, err := ParseRoleARN(f.SA.RoleARN)
+	role, err := credcheck.ParseRoleARN(f.SA.RoleARN)
 	if err != nil {
 		return fail(fmt.Sprintf("annotation %s is malformed: %v", AnnotationRoleARN, err), f.annotateCommand(f.Namespace, f.wantedRoleARN())).
-			with("annotation", f.SA.RoleARN)
+			With("annotation", f.SA.RoleARN)
 	}
-	r := result{}.with("roleArn", role.String())
+	r := result{}.With("roleArn", role.String())
 	if f.ExpectedRoleARN != "" && f.ExpectedRoleARN != role.String() {
 		return fail(fmt.Sprintf("serviceaccount %s/%s is annotated with %s, not %s", f.Namespace, f.ServiceAccount, role.String(), f.ExpectedRoleARN),
-			f.annotateCommand(f.Namespace, f.ExpectedRoleARN)).with("roleArn", role.String())
+			f.annotateCommand(f.Namespace, f.ExpectedRoleARN)).With("roleArn", role.String())
 	}
 	for _, flt := range f.Faults {
 		if ns := flt.ServiceAccountNamespace; ns != "" && ns != f.Namespace {
 			return fail(fmt.Sprintf("fault %s runs as a ServiceAccount of namespace %s, not %s: annotating %s/%s does not reach it", flt.Name, ns, f.Namespace, f.Namespace, f.ServiceAccount),
-				f.annotateCommand(ns, role.String())).with("roleArn", role.String())
+				f.annotateCommand(ns, role.String())).With("roleArn", role.String())
 		}
 	}
 	if f.Chaos != nil {
 		for _, o := range f.Chaos.Objects {
 			if o.Kind == kindChaosEngine && o.ServiceAccount != "" && o.ServiceAccount != f.ServiceAccount {
 				return warn(fmt.Sprintf("ChaosEngine %s runs its experiments as serviceaccount %s, not %s: the checked annotation does not apply to them", o.Name, o.ServiceAccount, f.ServiceAccount),
-					fmt.Sprintf("set spec.chaosServiceAccount: %s in ChaosEngine %s, or check --service-account %s", f.ServiceAccount, o.Name, o.ServiceAccount)).with("roleArn", role.String())
+					fmt.Sprintf("set spec.chaosServiceAccount: %s in ChaosEngine %s, or check --service-account %s", f.ServiceAccount, o.Name, o.ServiceAccount)).With("roleArn", role.String())
 			}
 		}
 	}
-	r.status, r.message = report.StatusPass, fmt.Sprintf("%s=%s", AnnotationRoleARN, role.String())
+	r.Status, r.Message = report.StatusPass, fmt.Sprintf("%s=%s", AnnotationRoleARN, role.String())
 	return r
 }
 
 // activePods are the pods that are not finished.
-func (f PreflightFacts) activePods() []PodFact {
+func (f Facts) activePods() []PodFact {
 	if f.Pods == nil {
 		return nil
 	}
@@ -89,7 +90,7 @@ func (f PreflightFacts) activePods() []PodFact {
 }
 
 // restartCommand restarts the pods' workloads, or deletes bare pods.
-func (f PreflightFacts) restartCommand(pods []PodFact) string {
+func (f Facts) restartCommand(pods []PodFact) string {
 	var workloads, bare []string
 	for _, p := range pods {
 		switch {
@@ -109,7 +110,7 @@ func (f PreflightFacts) restartCommand(pods []PodFact) string {
 	return strings.Join(cmds, " && ") + " (the webhook injects only into new pods)"
 }
 
-func checkPodsEnvInjected(f PreflightFacts) result {
+func checkPodsEnvInjected(f Facts) result {
 	switch {
 	case f.Pods == nil:
 		return skip("pods were not read")
@@ -134,7 +135,7 @@ func checkPodsEnvInjected(f PreflightFacts) result {
 	if len(stale) == 0 {
 		return pass(fmt.Sprintf("%d running pods carry AWS_ROLE_ARN=%s and the token", len(pods), f.SA.RoleARN))
 	}
-	return fail(strings.Join(why, "; "), f.restartCommand(stale)).with("stalePods", fmt.Sprint(len(stale)))
+	return fail(strings.Join(why, "; "), f.restartCommand(stale)).With("stalePods", fmt.Sprint(len(stale)))
 }
 
 // podInjectionProblem says what the webhook failed to inject into a pod, or "".
@@ -163,7 +164,7 @@ func orDefault(s, def string) string {
 	return s
 }
 
-func checkPodsTokenReadable(f PreflightFacts) result {
+func checkPodsTokenReadable(f Facts) result {
 	switch {
 	case f.Pods == nil:
 		return skip("pods were not read")
@@ -198,19 +199,19 @@ func checkPodsTokenReadable(f PreflightFacts) result {
 			"spec.components.runner and the experiment's podSecurityContext), then %s", f.restartCommand(badPods)))
 }
 
-func checkJobVerification(f PreflightFacts) result {
+func checkJobVerification(f Facts) result {
 	j := f.Job
 	if j == nil {
 		return skip("not run: pass --run-job to launch the agent as a Job under the ServiceAccount")
 	}
 	if j.Err != nil {
 		return errored(fmt.Sprintf("verification Job %s gave no verdict: %v", j.JobName, j.Err),
-			fmt.Sprintf("kubectl -n %s describe job %s; kubectl -n %s logs job/%s", f.Namespace, j.JobName, f.Namespace, j.JobName)).took(j.Duration)
+			fmt.Sprintf("kubectl -n %s describe job %s; kubectl -n %s logs job/%s", f.Namespace, j.JobName, f.Namespace, j.JobName)).Took(j.Duration)
 	}
-	r := result{duration: j.Duration}.with("job", j.JobName)
+	r := result{Duration: j.Duration}.With("job", j.JobName)
 	var failing, fixes []string
 	for _, c := range j.Report.Checks {
-		r = r.with(c.ID, string(c.Status))
+		r = r.With(c.ID, string(c.Status))
 		if c.Status == report.StatusFail || c.Status == report.StatusError || c.Status == report.StatusWarn {
 			failing = append(failing, fmt.Sprintf("%s=%s: %s", c.ID, c.Status, c.Message))
 			if c.Remedy != "" {
@@ -225,16 +226,16 @@ func checkJobVerification(f PreflightFacts) result {
 	if len(failing) > 0 {
 		msg += ": " + strings.Join(failing, "; ")
 	}
-	r.message, r.remedy = msg, strings.Join(fixes, "; ")
+	r.Message, r.Remedy = msg, strings.Join(fixes, "; ")
 	switch j.Report.Verdict {
 	case report.VerdictPass:
-		r.status, r.remedy = report.StatusPass, ""
+		r.Status, r.Remedy = report.StatusPass, ""
 	case report.VerdictWarn:
-		r.status = report.StatusWarn
+		r.Status = report.StatusWarn
 	case report.VerdictFail:
-		r.status = report.StatusFail
+		r.Status = report.StatusFail
 	default:
-		r.status = report.StatusError
+		r.Status = report.StatusError
 	}
 	return r
 }

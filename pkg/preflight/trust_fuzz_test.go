@@ -1,6 +1,7 @@
-package credcheck
+package preflight
 
 import (
+	"github.com/podcred/podcred/pkg/credcheck"
 	"net/url"
 	"strings"
 	"testing"
@@ -29,9 +30,9 @@ func FuzzParsePolicy(f *testing.F) {
 			return
 		}
 		req := WebIdentityRequest{ProviderARN: "arn:aws:iam::" + corpusAccount + ":oidc-provider/" + corpusHost,
-			Subject: "system:serviceaccount:litmus:litmus-admin", Audience: DefaultAudience}
+			Subject: "system:serviceaccount:litmus:litmus-admin", Audience: credcheck.DefaultAudience}
 		d := EvaluateTrust(p, req)
-		_ = LintTrust(p, RoleARN{Partition: "aws", Account: corpusAccount}, "https://"+corpusHost)
+		_ = LintTrust(p, credcheck.RoleARN{Partition: "aws", Account: corpusAccount}, "https://"+corpusHost)
 		if len(doc) < MaxPolicyBytes/3 && strings.HasPrefix(strings.TrimSpace(doc), "{") {
 			q, err := ParsePolicy(url.PathEscape(doc))
 			if err != nil {

@@ -1,4 +1,4 @@
-package credcheck
+package preflight
 
 import (
 	"context"
@@ -23,7 +23,7 @@ type AuditOptions struct {
 	// Base holds everything but the subject: Kube, IAM, EKS, Cluster or
 	// Issuer, Audience, Faults, Catalogue, CallTimeout, Now. Its IAM is
 	// wrapped in a CachedIAM unless it already is one.
-	Base PreflightOptions
+	Base Options
 	// Progress, when set, is called after each ServiceAccount with the
 	// number done and the total.
 	Progress func(done, total int)
@@ -31,7 +31,7 @@ type AuditOptions struct {
 
 // AuditResult is the outcome of an audit.
 type AuditResult struct {
-	// Reports holds one PreflightReport per ServiceAccount with a role
+	// Reports holds one BuildReport per ServiceAccount with a role
 	// annotation, sorted by namespace and name.
 	Reports []*report.Report
 	// Verdict aggregates every report's checks.
@@ -99,7 +99,7 @@ func Audit(ctx context.Context, o AuditOptions) (*AuditResult, error) {
 			for i := range next {
 				so := base
 				so.Namespace, so.ServiceAccount, so.sa = subjects[i].ns, subjects[i].name, &subjects[i].fact
-				res.Reports[i], _ = Preflight(ctx, so)
+				res.Reports[i], _ = Run(ctx, so)
 				if o.Progress != nil {
 					mu.Lock()
 					done++

@@ -1,14 +1,15 @@
-package credcheck
+package preflight
 
 import (
 	"fmt"
+	"github.com/podcred/podcred/pkg/credcheck"
 	"slices"
 	"strings"
 )
 
 // trustInputs returns what every trust check needs, or the skip result
 // naming what is missing.
-func trustInputs(f PreflightFacts) (RoleARN, *PolicyDocument, string, *result) {
+func trustInputs(f Facts) (credcheck.RoleARN, *PolicyDocument, string, *result) {
 	role, ok := f.role()
 	switch {
 	case !ok || f.Role == nil || !f.Role.Found:
@@ -25,11 +26,11 @@ func trustInputs(f PreflightFacts) (RoleARN, *PolicyDocument, string, *result) {
 }
 
 // request is the AssumeRoleWithWebIdentity request a pod of ns/sa makes.
-func (f PreflightFacts) request(provider, ns, sa string) WebIdentityRequest {
-	return WebIdentityRequest{ProviderARN: provider, Subject: subjectPrefix + ns + ":" + sa, Audience: f.Audience}
+func (f Facts) request(provider, ns, sa string) WebIdentityRequest {
+	return WebIdentityRequest{ProviderARN: provider, Subject: credcheck.SubjectPrefix + ns + ":" + sa, Audience: f.Audience}
 }
 
-func checkTrustPrincipal(f PreflightFacts) result {
+func checkTrustPrincipal(f Facts) result {
 	role, ok := f.role()
 	if !ok || f.Role == nil || !f.Role.Found {
 		return skip("needs the role (see iam.role-exists)")
@@ -53,7 +54,7 @@ func checkTrustPrincipal(f PreflightFacts) result {
 	}
 	if len(allow) > 0 {
 		return pass(fmt.Sprintf("statement %s allows %s for %s", strings.Join(allow, ", "), ActionAssumeRoleWithWebIdentity, provider)).
-			with("providerArn", provider)
+			With("providerArn", provider)
 	}
 	var why []string
 	for _, l := range LintTrust(f.Role.Trust, role, f.Issuer.URL) {
@@ -71,7 +72,7 @@ func checkTrustPrincipal(f PreflightFacts) result {
 	if len(why) > 0 {
 		msg += ": " + strings.Join(why, "; ")
 	}
-	return fail(msg, trustRemedy(f, role)).with("providerArn", provider)
+	return fail(msg, trustRemedy(f, role)).With("providerArn", provider)
 }
 
 // describeBlocked explains why Allow statements did not admit a request.
@@ -87,7 +88,7 @@ func describeBlocked(blocked []BlockedStatement) string {
 	return strings.Join(parts, "; ")
 }
 
-func checkTrustSubject(f PreflightFacts) result {
+func checkTrustSubject(f Facts) result {
 	role, doc, provider, skipped := trustInputs(f)
 	if skipped != nil {
 		return *skipped
@@ -95,10 +96,10 @@ func checkTrustSubject(f PreflightFacts) result {
 	d := EvaluateTrust(doc, f.request(provider, f.Namespace, f.ServiceAccount))
 	switch d.Decision {
 	case DecisionAllow:
-		return pass(fmt.Sprintf("statement %s admits %s (audience %s)", joinInts(d.AllowedBy), f.subject(), f.Audience)).with("decision", d.Decision)
+		return pass(fmt.Sprintf("statement %s admits %s (audience %s)", joinInts(d.AllowedBy), f.subject(), f.Audience)).With("decision", d.Decision)
 	case DecisionExplicitDeny:
 		return fail(fmt.Sprintf("statement %s of %s's trust policy denies %s: a Deny wins over any Allow", joinInts(d.DeniedBy), role.Name, f.subject()),
-			fmt.Sprintf("remove or narrow the Deny statement %s; %s", joinInts(d.DeniedBy), trustRemedy(f, role))).with("decision", d.Decision)
+			fmt.Sprintf("remove or narrow the Deny statement %s; %s", joinInts(d.DeniedBy), trustRemedy(f, role))).With("decision", d.Decision)
 	}
 	msg := fmt.Sprintf("STS would refuse %s (AccessDenied): ", f.subject())
 	if len(d.Blocked) == 0 {
@@ -106,10 +107,10 @@ func checkTrustSubject(f PreflightFacts) result {
 	} else {
 		msg += describeBlocked(d.Blocked)
 	}
-	return fail(msg, trustRemedy(f, role)).with("decision", d.Decision)
+	return fail(msg, trustRemedy(f, role)).With("decision", d.Decision)
 }
 
-func checkTrustSubjectScoped(f PreflightFacts) result {
+func checkTrustSubjectScoped(f Facts) result {
 	role, doc, provider, skipped := trustInputs(f)
 	if skipped != nil {
 		return *skipped
@@ -122,7 +123,7 @@ func checkTrustSubjectScoped(f PreflightFacts) result {
 	}
 	if d := EvaluateTrust(doc, f.request(provider, probeNamespace, probeSA)); d.Allowed() {
 		return fail(fmt.Sprintf("statement %s of %s's trust policy also admits %s%s:%s: any ServiceAccount of the cluster can assume the role",
-			joinInts(d.AllowedBy), role.Name, subjectPrefix, probeNamespace, probeSA), trustRemedy(f, role))
+			joinInts(d.AllowedBy), role.Name, credcheck.SubjectPrefix, probeNamespace, probeSA), trustRemedy(f, role))
 	}
 	if d := EvaluateTrust(doc, f.request(provider, f.Namespace, probeSA)); d.Allowed() {
 		return warn(fmt.Sprintf("statement %s of %s's trust policy admits every ServiceAccount of namespace %s, not only %s",
@@ -131,12 +132,12 @@ func checkTrustSubjectScoped(f PreflightFacts) result {
 	return pass("the trust policy admits named ServiceAccounts only")
 }
 
-func checkTrustAudience(f PreflightFacts) result {
+func checkTrustAudience(f Facts) result {
 	role, doc, provider, skipped := trustInputs(f)
 	if skipped != nil {
 		return *skipped
 	}
-	key := issuerHost(f.Issuer.URL) + ":aud"
+	key := credcheck.IssuerHost(f.Issuer.URL) + ":aud"
 	d := EvaluateTrust(doc, f.request(provider, f.Namespace, f.ServiceAccount))
 	for _, b := range d.Blocked {
 		for _, c := range b.Failed {
@@ -173,7 +174,7 @@ func checkTrustAudience(f PreflightFacts) result {
 	return pass(fmt.Sprintf("the %s condition admits %s", key, f.Audience))
 }
 
-func checkTrustOperators(f PreflightFacts) result {
+func checkTrustOperators(f Facts) result {
 	role, ok := f.role()
 	if !ok || f.Role == nil || !f.Role.Found || f.Role.Trust == nil {
 		return skip("needs a parsed trust policy (see trust.principal)")

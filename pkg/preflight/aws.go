@@ -1,8 +1,9 @@
-package credcheck
+package preflight
 
 import (
 	"context"
 	"fmt"
+	"github.com/podcred/podcred/pkg/credcheck"
 	"slices"
 	"strings"
 	"time"
@@ -90,7 +91,7 @@ func DescribeClusterIssuer(ctx context.Context, c DescribeClusterAPI, cluster st
 	defer cancel()
 	out, err := c.DescribeCluster(cctx, &eks.DescribeClusterInput{Name: aws.String(cluster)})
 	if err != nil {
-		return IssuerFact{Source: IssuerFromEKS, Err: classify("DescribeCluster", err)}
+		return IssuerFact{Source: IssuerFromEKS, Err: credcheck.Classify("DescribeCluster", err)}
 	}
 	if out.Cluster == nil || out.Cluster.Identity == nil || out.Cluster.Identity.Oidc == nil || aws.ToString(out.Cluster.Identity.Oidc.Issuer) == "" {
 		return IssuerFact{Source: IssuerFromEKS, Problem: fmt.Sprintf("eks:DescribeCluster reports no OIDC issuer for cluster %s", cluster)}
@@ -100,16 +101,16 @@ func DescribeClusterIssuer(ctx context.Context, c DescribeClusterAPI, cluster st
 
 // collectProviders lists the account's OIDC providers, picks the issuer's
 // (in the role's account when the role is known) and reads its client IDs.
-func collectProviders(ctx context.Context, c IAMAPI, issuer string, role *RoleARN, timeout time.Duration) *ProvidersFact {
+func collectProviders(ctx context.Context, c IAMAPI, issuer string, role *credcheck.RoleARN, timeout time.Duration) *ProvidersFact {
 	p := &ProvidersFact{}
 	cctx, cancel := callCtx(ctx, timeout)
 	out, err := c.ListOpenIDConnectProviders(cctx, &iam.ListOpenIDConnectProvidersInput{})
 	cancel()
 	if err != nil {
-		p.ListErr = classify("ListOpenIDConnectProviders", err)
+		p.ListErr = credcheck.Classify("ListOpenIDConnectProviders", err)
 		return p
 	}
-	host := strings.ToLower(issuerHost(issuer))
+	host := strings.ToLower(credcheck.IssuerHost(issuer))
 	for _, e := range out.OpenIDConnectProviderList {
 		arn := aws.ToString(e.Arn)
 		p.ARNs = append(p.ARNs, arn)
@@ -134,7 +135,7 @@ func collectProviders(ctx context.Context, c IAMAPI, issuer string, role *RoleAR
 	got, err := c.GetOpenIDConnectProvider(cctx, &iam.GetOpenIDConnectProviderInput{OpenIDConnectProviderArn: aws.String(p.Match)})
 	cancel()
 	if err != nil {
-		p.GetErr = classify("GetOpenIDConnectProvider", err)
+		p.GetErr = credcheck.Classify("GetOpenIDConnectProvider", err)
 		return p
 	}
 	p.URL, p.ClientIDs = aws.ToString(got.Url), got.ClientIDList
@@ -142,13 +143,13 @@ func collectProviders(ctx context.Context, c IAMAPI, issuer string, role *RoleAR
 }
 
 // collectRole reads the role and parses its (URL-encoded) trust policy.
-func collectRole(ctx context.Context, c GetRoleAPI, role RoleARN, timeout time.Duration) *RoleFact {
+func collectRole(ctx context.Context, c GetRoleAPI, role credcheck.RoleARN, timeout time.Duration) *RoleFact {
 	rf := &RoleFact{ARN: role}
 	cctx, cancel := callCtx(ctx, timeout)
 	defer cancel()
 	out, err := c.GetRole(cctx, &iam.GetRoleInput{RoleName: aws.String(role.Name)})
 	if err != nil {
-		if e := classify("GetRole", err); e.Code != "NoSuchEntity" {
+		if e := credcheck.Classify("GetRole", err); e.Code != "NoSuchEntity" {
 			rf.Err = e
 		}
 		return rf
@@ -163,7 +164,7 @@ func collectRole(ctx context.Context, c GetRoleAPI, role RoleARN, timeout time.D
 }
 
 // collectPermissions simulates the role's policies for the actions.
-func collectPermissions(ctx context.Context, c SimulatePrincipalPolicyAPI, role RoleARN, actions []string, timeout time.Duration) *PermissionsFact {
+func collectPermissions(ctx context.Context, c SimulatePrincipalPolicyAPI, role credcheck.RoleARN, actions []string, timeout time.Duration) *PermissionsFact {
 	pf := &PermissionsFact{}
 	in := &iam.SimulatePrincipalPolicyInput{PolicySourceArn: aws.String(role.String()), ActionNames: actions}
 	for page := 0; page < maxPages; page++ {
@@ -171,7 +172,7 @@ func collectPermissions(ctx context.Context, c SimulatePrincipalPolicyAPI, role 
 		out, err := c.SimulatePrincipalPolicy(cctx, in)
 		cancel()
 		if err != nil {
-			pf.Err = classify("SimulatePrincipalPolicy", err)
+			pf.Err = credcheck.Classify("SimulatePrincipalPolicy", err)
 			return pf
 		}
 		for _, r := range out.EvaluationResults {
@@ -201,7 +202,7 @@ type grantsAPI interface {
 }
 
 // collectGrants reads the role's inline and managed policy documents.
-func collectGrants(ctx context.Context, c grantsAPI, role RoleARN, timeout time.Duration) *GrantsFact {
+func collectGrants(ctx context.Context, c grantsAPI, role credcheck.RoleARN, timeout time.Duration) *GrantsFact {
 	g := &GrantsFact{}
 	var marker *string
 	for page := 0; page < maxPages; page++ {
@@ -209,7 +210,7 @@ func collectGrants(ctx context.Context, c grantsAPI, role RoleARN, timeout time.
 		out, err := c.ListAttachedRolePolicies(cctx, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String(role.Name), Marker: marker})
 		cancel()
 		if err != nil {
-			g.Err = classify("ListAttachedRolePolicies", err)
+			g.Err = credcheck.Classify("ListAttachedRolePolicies", err)
 			return g
 		}
 		for _, ap := range out.AttachedPolicies {
@@ -226,7 +227,7 @@ func collectGrants(ctx context.Context, c grantsAPI, role RoleARN, timeout time.
 		out, err := c.ListRolePolicies(cctx, &iam.ListRolePoliciesInput{RoleName: aws.String(role.Name), Marker: marker})
 		cancel()
 		if err != nil {
-			g.Err = classify("ListRolePolicies", err)
+			g.Err = credcheck.Classify("ListRolePolicies", err)
 			return g
 		}
 		for _, name := range out.PolicyNames {
@@ -235,7 +236,7 @@ func collectGrants(ctx context.Context, c grantsAPI, role RoleARN, timeout time.
 			got, err := c.GetRolePolicy(cctx, &iam.GetRolePolicyInput{RoleName: aws.String(role.Name), PolicyName: aws.String(name)})
 			cancel()
 			if err != nil {
-				gp.Err = classify("GetRolePolicy", err)
+				gp.Err = credcheck.Classify("GetRolePolicy", err)
 			} else {
 				gp.Doc, gp.Err = ParsePolicy(aws.ToString(got.PolicyDocument))
 			}
@@ -261,7 +262,7 @@ func managedPolicy(ctx context.Context, c grantsAPI, name, arn string, timeout t
 	pol, err := c.GetPolicy(cctx, &iam.GetPolicyInput{PolicyArn: aws.String(arn)})
 	cancel()
 	if err != nil {
-		gp.Err = classify("GetPolicy", err)
+		gp.Err = credcheck.Classify("GetPolicy", err)
 		return gp
 	}
 	if pol.Policy == nil || pol.Policy.DefaultVersionId == nil {
@@ -272,7 +273,7 @@ func managedPolicy(ctx context.Context, c grantsAPI, name, arn string, timeout t
 	ver, err := c.GetPolicyVersion(cctx, &iam.GetPolicyVersionInput{PolicyArn: aws.String(arn), VersionId: pol.Policy.DefaultVersionId})
 	cancel()
 	if err != nil {
-		gp.Err = classify("GetPolicyVersion", err)
+		gp.Err = credcheck.Classify("GetPolicyVersion", err)
 		return gp
 	}
 	if ver.PolicyVersion == nil {

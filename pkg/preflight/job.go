@@ -1,4 +1,4 @@
-package credcheck
+package preflight
 
 import (
 	"bytes"
@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/podcred/podcred/pkg/credcheck"
 	"time"
 
 	batchv1 "k8s.io/api/batch/v1"
@@ -74,8 +75,8 @@ func VerificationJob(ns, sa, image string) *batchv1.Job {
 						Name:  "podcred-agent",
 						Image: image,
 						Args:  []string{"--sink", "stdout,configmap,annotation,event"},
-						Env: []corev1.EnvVar{field(EnvPodName, "metadata.name"), field(EnvPodNamespace, "metadata.namespace"),
-							field(EnvPodUID, "metadata.uid"), field(EnvPodServiceAcct, "spec.serviceAccountName")},
+						Env: []corev1.EnvVar{field(credcheck.EnvPodName, "metadata.name"), field(credcheck.EnvPodNamespace, "metadata.namespace"),
+							field(credcheck.EnvPodUID, "metadata.uid"), field(credcheck.EnvPodServiceAcct, "spec.serviceAccountName")},
 						Resources: corev1.ResourceRequirements{
 							Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("10m"), corev1.ResourceMemory: resource.MustParse("32Mi")},
 							Limits:   corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("64Mi")},

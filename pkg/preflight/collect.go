@@ -1,9 +1,10 @@
-package credcheck
+package preflight
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/podcred/podcred/pkg/credcheck"
 	"sync"
 	"time"
 
@@ -11,8 +12,8 @@ import (
 	"k8s.io/client-go/kubernetes"
 )
 
-// PreflightOptions configure CollectPreflight for one ServiceAccount.
-type PreflightOptions struct {
+// Options configure Collect for one ServiceAccount.
+type Options struct {
 	// Namespace and ServiceAccount name the subject (required).
 	Namespace      string
 	ServiceAccount string
@@ -23,9 +24,9 @@ type PreflightOptions struct {
 	Issuer       string
 	IssuerSource string
 	// Audience is the token audience (default: the SA's
-	// eks.amazonaws.com/audience annotation, else DefaultAudience).
+	// eks.amazonaws.com/audience annotation, else credcheck.DefaultAudience).
 	Audience string
-	// RoleARN, when set, is the role the SA must be annotated with.
+	// credcheck.RoleARN, when set, is the role the SA must be annotated with.
 	RoleARN string
 	// Faults are fault names or aliases of Catalogue; unknown names are
 	// ignored (validate them with Catalogue.Resolve first). Empty: the faults
@@ -46,11 +47,11 @@ type PreflightOptions struct {
 	// nor Cluster is set; nil: no discovery.
 	DiscoverIssuer func(context.Context) (string, error)
 	// Job runs the verification Job (--run-job); nil: job.verification skips.
-	Job func(context.Context, PreflightFacts) *JobFact
+	Job func(context.Context, Facts) *JobFact
 
 	// Catalogue resolves fault names (default DefaultFaultCatalogue).
 	Catalogue *FaultCatalogue
-	// CallTimeout bounds each AWS call, retries included (default DefaultCallTimeout).
+	// CallTimeout bounds each AWS call, retries included (default credcheck.DefaultCallTimeout).
 	CallTimeout time.Duration
 	// Now is the clock (default time.Now).
 	Now func() time.Time
@@ -61,9 +62,9 @@ type PreflightOptions struct {
 	sa *SAFact
 }
 
-func (o PreflightOptions) withDefaults() PreflightOptions {
+func (o Options) withDefaults() Options {
 	if o.CallTimeout <= 0 {
-		o.CallTimeout = DefaultCallTimeout
+		o.CallTimeout = credcheck.DefaultCallTimeout
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -77,15 +78,15 @@ func (o PreflightOptions) withDefaults() PreflightOptions {
 	return o
 }
 
-// CollectPreflight gathers the facts the preflight checks judge: first the
+// Collect gathers the facts the preflight checks judge: first the
 // ServiceAccount and the issuer, then — concurrently, each call bounded —
 // the OIDC providers, the role and its policies, the SA's pods, the chaos
 // objects and the verification Job, and last the simulation of the faults'
 // actions. ctx bounds the whole collection.
-func CollectPreflight(ctx context.Context, o PreflightOptions) PreflightFacts {
+func Collect(ctx context.Context, o Options) Facts {
 	o = o.withDefaults()
 	log := zerolog.Ctx(ctx)
-	f := PreflightFacts{
+	f := Facts{
 		Now: o.Now().UTC(), Namespace: o.Namespace, ServiceAccount: o.ServiceAccount,
 		Cluster: o.Cluster, ExpectedRoleARN: o.RoleARN,
 	}
@@ -113,10 +114,10 @@ func CollectPreflight(ctx context.Context, o PreflightOptions) PreflightFacts {
 		f.Audience = f.SA.Audience
 	}
 	if f.Audience == "" {
-		f.Audience = DefaultAudience
+		f.Audience = credcheck.DefaultAudience
 	}
 	role, roleOK := f.role()
-	var rolePtr *RoleARN
+	var rolePtr *credcheck.RoleARN
 	if roleOK {
 		rolePtr = &role
 	}
@@ -152,7 +153,7 @@ func CollectPreflight(ctx context.Context, o PreflightOptions) PreflightFacts {
 
 // resolveIssuer finds the issuer: --issuer, else eks:DescribeCluster, else
 // the API server's OIDC discovery document.
-func resolveIssuer(ctx context.Context, o PreflightOptions) IssuerFact {
+func resolveIssuer(ctx context.Context, o Options) IssuerFact {
 	switch {
 	case o.issuer != nil:
 		return *o.issuer

@@ -1,7 +1,8 @@
-package credcheck
+package preflight
 
 import (
 	"context"
+	"github.com/podcred/podcred/pkg/credcheck"
 	"strings"
 	"testing"
 	"time"
@@ -25,7 +26,7 @@ const pfHealthyTrust = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","
 // healthyAccount fills the fake with a cluster, its provider and role chaos-ec2.
 func healthyAccount(f *fakeAWS) {
 	f.clusters["chaos-lab"] = "https://" + corpusHost
-	f.providers[pfProvider] = []string{DefaultAudience}
+	f.providers[pfProvider] = []string{credcheck.DefaultAudience}
 	f.roles["chaos-ec2"] = &fakeRole{trust: pfHealthyTrust,
 		inline:   map[string]string{"ec2-stop": `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["ec2:StopInstances","ec2:StartInstances"],"Resource":"*"}]}`},
 		attached: []string{"arn:aws:iam::123456789012:policy/ec2-describe"}}
@@ -48,7 +49,7 @@ func injectedPod(ns, name, sa, role string, created time.Time) *corev1.Pod {
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, CreationTimestamp: metav1.Time{Time: created}},
 		Spec: corev1.PodSpec{ServiceAccountName: sa, SecurityContext: &corev1.PodSecurityContext{FSGroup: &fs},
 			Containers: []corev1.Container{{Name: "main",
-				Env:          []corev1.EnvVar{{Name: EnvRoleARN, Value: role}, {Name: EnvTokenFile, Value: EKSTokenPath}},
+				Env:          []corev1.EnvVar{{Name: credcheck.EnvRoleARN, Value: role}, {Name: credcheck.EnvTokenFile, Value: EKSTokenPath}},
 				VolumeMounts: []corev1.VolumeMount{{Name: "aws-iam-token", MountPath: "/var/run/secrets/eks.amazonaws.com/serviceaccount", ReadOnly: true}}}}},
 		Status: corev1.PodStatus{Phase: corev1.PodRunning},
 	}
@@ -61,7 +62,7 @@ func chaosExperiment(ns, name string, cloudSecret bool) *unstructured.Unstructur
 		"env":   []any{map[string]any{"name": "REGION", "value": "us-east-1"}},
 	}
 	if cloudSecret {
-		def["env"] = append(def["env"].([]any), map[string]any{"name": EnvSharedCredsFile, "value": "/tmp/cloud_config.yml"})
+		def["env"] = append(def["env"].([]any), map[string]any{"name": credcheck.EnvSharedCredsFile, "value": "/tmp/cloud_config.yml"})
 		def["secrets"] = []any{map[string]any{"name": LitmusCloudSecret, "mountPath": "/tmp/"}}
 	}
 	return &unstructured.Unstructured{Object: map[string]any{
@@ -108,12 +109,12 @@ func TestPreflightCollectsThroughRealWireFormats(t *testing.T) {
 		injectedPod("litmus", "other", "someone-else", pfRole, time.Now()),
 	)
 	dyn := chaosClient(chaosExperiment("litmus", "ec2-stop-by-id", true), chaosEngine("litmus", "engine", "litmus-admin", "ec2-stop-by-id"))
-	r, f := Preflight(context.Background(), PreflightOptions{
+	r, f := Run(context.Background(), Options{
 		Namespace: "litmus", ServiceAccount: "litmus-admin", Cluster: "chaos-lab",
 		Kube: NewKubeSource(kube, dyn), EKS: ec, IAM: ic,
 	})
 	got := statuses(r)
-	for _, s := range PreflightSpecs {
+	for _, s := range Specs {
 		want := report.StatusPass
 		switch s.ID {
 		case IDExperimentCloudSecret:
@@ -152,19 +153,19 @@ func TestPreflightCollectsThroughRealWireFormats(t *testing.T) {
 func TestPreflightMapsAWSAnswersToFailures(t *testing.T) {
 	cases := []struct {
 		name  string
-		setup func(f *fakeAWS, o *PreflightOptions)
+		setup func(f *fakeAWS, o *Options)
 		id    string
 		want  report.Status
 	}{
-		{"unknown cluster", func(f *fakeAWS, o *PreflightOptions) { o.Cluster = "nope" }, IDClusterOIDCIssuer, report.StatusFail},
-		{"no provider", func(f *fakeAWS, o *PreflightOptions) { delete(f.providers, pfProvider) }, IDIAMOIDCProvider, report.StatusFail},
-		{"provider without the audience", func(f *fakeAWS, o *PreflightOptions) { f.providers[pfProvider] = []string{"vault"} }, IDIAMOIDCAudience, report.StatusFail},
-		{"role deleted", func(f *fakeAWS, o *PreflightOptions) { delete(f.roles, "chaos-ec2") }, IDIAMRoleExists, report.StatusFail},
-		{"fault the role lacks", func(f *fakeAWS, o *PreflightOptions) { o.Faults = []string{"ebs-loss-by-id"} }, IDIAMPermissions, report.StatusFail},
-		{"broken trust", func(f *fakeAWS, o *PreflightOptions) {
+		{"unknown cluster", func(f *fakeAWS, o *Options) { o.Cluster = "nope" }, IDClusterOIDCIssuer, report.StatusFail},
+		{"no provider", func(f *fakeAWS, o *Options) { delete(f.providers, pfProvider) }, IDIAMOIDCProvider, report.StatusFail},
+		{"provider without the audience", func(f *fakeAWS, o *Options) { f.providers[pfProvider] = []string{"vault"} }, IDIAMOIDCAudience, report.StatusFail},
+		{"role deleted", func(f *fakeAWS, o *Options) { delete(f.roles, "chaos-ec2") }, IDIAMRoleExists, report.StatusFail},
+		{"fault the role lacks", func(f *fakeAWS, o *Options) { o.Faults = []string{"ebs-loss-by-id"} }, IDIAMPermissions, report.StatusFail},
+		{"broken trust", func(f *fakeAWS, o *Options) {
 			f.roles["chaos-ec2"].trust = `{"Version":"2012-10-17","Statement":[`
 		}, IDTrustPrincipal, report.StatusFail},
-		{"issuer given, no EKS call", func(f *fakeAWS, o *PreflightOptions) { o.Cluster, o.Issuer = "", "https://"+corpusHost }, IDClusterOIDCIssuer, report.StatusPass},
+		{"issuer given, no EKS call", func(f *fakeAWS, o *Options) { o.Cluster, o.Issuer = "", "https://"+corpusHost }, IDClusterOIDCIssuer, report.StatusPass},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -172,9 +173,9 @@ func TestPreflightMapsAWSAnswersToFailures(t *testing.T) {
 			healthyAccount(aws)
 			ic, ec := aws.clients()
 			kube := fake.NewClientset(annotatedSA("litmus", "litmus-admin", pfRole, time.Now()))
-			o := PreflightOptions{Namespace: "litmus", ServiceAccount: "litmus-admin", Cluster: "chaos-lab", Kube: NewKubeSource(kube, nil), EKS: ec, IAM: ic}
+			o := Options{Namespace: "litmus", ServiceAccount: "litmus-admin", Cluster: "chaos-lab", Kube: NewKubeSource(kube, nil), EKS: ec, IAM: ic}
 			c.setup(aws, &o)
-			r, _ := Preflight(context.Background(), o)
+			r, _ := Run(context.Background(), o)
 			if got := r.Check(c.id); got.Status != c.want {
 				t.Fatalf("%s = %s, want %s: %s", c.id, got.Status, c.want, got.Message)
 			}
@@ -191,7 +192,7 @@ func TestPreflightSkipsChaosChecksWithoutLitmusCRDs(t *testing.T) {
 		return true, nil, apierrors.NewNotFound(schema.GroupResource{Group: "litmuschaos.io", Resource: a.GetResource().Resource}, "")
 	})
 	kube := fake.NewClientset(annotatedSA("litmus", "litmus-admin", pfRole, time.Now()))
-	r, f := Preflight(context.Background(), PreflightOptions{Namespace: "litmus", ServiceAccount: "litmus-admin", Cluster: "chaos-lab",
+	r, f := Run(context.Background(), Options{Namespace: "litmus", ServiceAccount: "litmus-admin", Cluster: "chaos-lab",
 		Kube: NewKubeSource(kube, dyn), EKS: ec, IAM: ic})
 	if !f.Chaos.CRDsAbsent {
 		t.Fatalf("chaos %+v", f.Chaos)
@@ -209,7 +210,7 @@ func TestPreflightSkipsChaosChecksWithoutLitmusCRDs(t *testing.T) {
 func TestPreflightReadsTheExperimentNamedAndItsEngines(t *testing.T) {
 	kube := fake.NewClientset()
 	dyn := chaosClient(chaosExperiment("litmus", "ec2-stop-by-id", false), chaosExperiment("litmus", "ebs-loss-by-id", true),
-		chaosEngine("litmus", "e1", "other-sa", "ec2-stop-by-id", map[string]any{"name": EnvAccessKeyID, "valueFrom": map[string]any{"secretKeyRef": map[string]any{"name": "k", "key": "id"}}}),
+		chaosEngine("litmus", "e1", "other-sa", "ec2-stop-by-id", map[string]any{"name": credcheck.EnvAccessKeyID, "valueFrom": map[string]any{"secretKeyRef": map[string]any{"name": "k", "key": "id"}}}),
 		chaosEngine("litmus", "e2", "litmus-admin", "ebs-loss-by-id"))
 	k := NewKubeSource(kube, dyn)
 	cf := k.chaosOf(context.Background(), "litmus", "litmus-admin", "ec2-stop-by-id")
@@ -220,7 +221,7 @@ func TestPreflightReadsTheExperimentNamedAndItsEngines(t *testing.T) {
 	if strings.Join(names, ",") != "ChaosExperiment/ec2-stop-by-id,ChaosEngine/e1" {
 		t.Fatalf("objects %v", names)
 	}
-	if e := cf.Objects[1].Env[0]; e.Name != EnvAccessKeyID || !e.FromSecret || e.Path != "/spec/experiments/0/spec/components/env/0" {
+	if e := cf.Objects[1].Env[0]; e.Name != credcheck.EnvAccessKeyID || !e.FromSecret || e.Path != "/spec/experiments/0/spec/components/env/0" {
 		t.Errorf("engine env %+v", e)
 	}
 	if cf := k.chaosOf(context.Background(), "litmus", "litmus-admin", "missing"); cf.MissingExperiment != "missing" {

@@ -1,4 +1,12 @@
-package credcheck
+// Package preflight checks every IRSA set-up step from outside the cluster:
+// the cluster's OIDC issuer, the IAM OIDC provider and its audience, the role,
+// its trust policy (analysed with IAM's semantics, independently of the
+// sandbox's STS front), its permissions for the selected chaos faults, the
+// ServiceAccount annotation, the pods and the Litmus chaos resources. Facts
+// are collected first, then judged by pure check functions; each failure
+// carries the command or document that fixes it, filled in with real names.
+// Audit runs it for many ServiceAccounts, fetching each IAM object once.
+package preflight
 
 import (
 	"context"
@@ -11,7 +19,7 @@ import (
 // preflightChecks maps each preflight check ID to its pure function, in report order.
 var preflightChecks = []struct {
 	id string
-	fn func(PreflightFacts) result
+	fn func(Facts) result
 }{
 	{IDClusterOIDCIssuer, checkClusterIssuer},
 	{IDIAMOIDCProvider, checkOIDCProvider},
@@ -33,23 +41,23 @@ var preflightChecks = []struct {
 	{IDExperimentStaticEnv, checkExperimentStaticEnv},
 }
 
-// EvaluatePreflight judges the facts with every preflight check, in report order.
-func EvaluatePreflight(f PreflightFacts) []report.Check {
+// Evaluate judges the facts with every preflight check, in report order.
+func Evaluate(f Facts) []report.Check {
 	out := make([]report.Check, 0, len(preflightChecks))
 	for _, c := range preflightChecks {
 		r := c.fn(f)
 		s := preflightSpecByID[c.id]
 		out = append(out, report.Check{
 			ID: s.ID, Step: s.Step, Title: s.Title,
-			Status: r.status, Message: r.message, Remedy: r.remedy,
-			Evidence: r.evidence, DurationMs: r.duration.Milliseconds(),
+			Status: r.Status, Message: r.Message, Remedy: r.Remedy,
+			Evidence: r.Evidence, DurationMs: r.Duration.Milliseconds(),
 		})
 	}
 	return out
 }
 
-// PreflightReport builds the PreflightReport of judged facts, started at start.
-func PreflightReport(f PreflightFacts, start, now time.Time) *report.Report {
+// BuildReport builds the BuildReport of judged facts, started at start.
+func BuildReport(f Facts, start, now time.Time) *report.Report {
 	r := &report.Report{
 		SchemaVersion: report.SchemaVersion,
 		Kind:          report.KindPreflight,
@@ -58,7 +66,7 @@ func PreflightReport(f PreflightFacts, start, now time.Time) *report.Report {
 			Cluster: f.Cluster, Namespace: f.Namespace, ServiceAccount: f.ServiceAccount, RoleArn: f.SA.RoleARN,
 		},
 		StartedAt: start.UTC(),
-		Checks:    EvaluatePreflight(f),
+		Checks:    Evaluate(f),
 	}
 	if j := f.Job; j != nil && j.Report != nil {
 		r.Identity = j.Report.Identity
@@ -68,11 +76,11 @@ func PreflightReport(f PreflightFacts, start, now time.Time) *report.Report {
 	return r
 }
 
-// Preflight collects the facts for one ServiceAccount and judges them. It
+// Run collects the facts for one ServiceAccount and judges them. It
 // never fails: what could not be verified is an error check.
-func Preflight(ctx context.Context, o PreflightOptions) (*report.Report, PreflightFacts) {
+func Run(ctx context.Context, o Options) (*report.Report, Facts) {
 	o = o.withDefaults()
 	start := o.Now()
-	f := CollectPreflight(ctx, o)
-	return PreflightReport(f, start, o.Now()), f
+	f := Collect(ctx, o)
+	return BuildReport(f, start, o.Now()), f
 }

@@ -1,48 +1,49 @@
-package credcheck
+package preflight
 
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/podcred/podcred/pkg/credcheck"
 	"net/url"
 	"slices"
 	"strings"
 )
 
 // Names of the subject and the objects a preflight remedy names.
-func (f PreflightFacts) subject() string {
-	return subjectPrefix + f.Namespace + ":" + f.ServiceAccount
+func (f Facts) subject() string {
+	return credcheck.SubjectPrefix + f.Namespace + ":" + f.ServiceAccount
 }
 
-func (f PreflightFacts) clusterName() string { return orPlaceholder(f.Cluster, "<cluster>") }
+func (f Facts) clusterName() string { return orPlaceholder(f.Cluster, "<cluster>") }
 
 // role returns the annotated role, when the annotation is a valid role ARN.
-func (f PreflightFacts) role() (RoleARN, bool) {
+func (f Facts) role() (credcheck.RoleARN, bool) {
 	if !f.SA.HasRoleAnnotation {
-		return RoleARN{}, false
+		return credcheck.RoleARN{}, false
 	}
-	r, err := ParseRoleARN(f.SA.RoleARN)
+	r, err := credcheck.ParseRoleARN(f.SA.RoleARN)
 	return r, err == nil
 }
 
 // providerARN is the IAM OIDC provider the trust policy must name: the one
 // for the issuer in the role's account.
-func (f PreflightFacts) providerARN() string {
+func (f Facts) providerARN() string {
 	r, ok := f.role()
 	if !ok || f.Issuer.URL == "" {
 		return ""
 	}
-	return ProviderARN(r, f.Issuer.URL)
+	return credcheck.ProviderARN(r, f.Issuer.URL)
 }
 
 // unavailable turns a call that got no usable answer into an error result:
 // nothing was verified. A refusal of preflight's own call (AccessDenied for
 // the caller) also verifies nothing.
-func unavailable(e *CallError, what, fix string) result {
+func unavailable(e *credcheck.CallError, what, fix string) result {
 	return errored(fmt.Sprintf("could not %s: %s", what, e.Error()), fix).
-		with("errorCode", e.Code).with("requestId", e.RequestID)
+		With("errorCode", e.Code).With("requestId", e.RequestID)
 }
 
-func checkClusterIssuer(f PreflightFacts) result {
+func checkClusterIssuer(f Facts) result {
 	is := f.Issuer
 	switch {
 	case is.Err != nil && is.Err.Code == "ResourceNotFoundException":
@@ -63,15 +64,15 @@ func checkClusterIssuer(f PreflightFacts) result {
 		return fail(fmt.Sprintf("issuer %q (from %s) is not an https URL: IAM OIDC providers need one", is.URL, is.Source),
 			"use the issuer exactly as aws eks describe-cluster --name "+f.clusterName()+" --query cluster.identity.oidc.issuer reports it")
 	}
-	r := pass(fmt.Sprintf("issuer %s (from %s)", is.URL, is.Source)).with("issuer", is.URL).with("source", is.Source)
-	if fixed, wrong := CorrectIssuerHost(issuerHost(is.URL)); wrong {
+	r := pass(fmt.Sprintf("issuer %s (from %s)", is.URL, is.Source)).With("issuer", is.URL).With("source", is.Source)
+	if fixed, wrong := CorrectIssuerHost(credcheck.IssuerHost(is.URL)); wrong {
 		return warn(fmt.Sprintf("issuer %s uses the host form oidc.<region>.eks...; EKS issuers read https://%s", is.URL, fixed),
-			"pass the issuer exactly as eks:DescribeCluster reports it").with("issuer", is.URL)
+			"pass the issuer exactly as eks:DescribeCluster reports it").With("issuer", is.URL)
 	}
 	return r
 }
 
-func checkOIDCProvider(f PreflightFacts) result {
+func checkOIDCProvider(f Facts) result {
 	if f.Issuer.URL == "" {
 		return skip("needs the cluster's issuer (see cluster.oidc-issuer)")
 	}
@@ -83,9 +84,9 @@ func checkOIDCProvider(f PreflightFacts) result {
 		return unavailable(p.ListErr, "list IAM OIDC providers", "grant the caller iam:ListOpenIDConnectProviders and retry")
 	}
 	if p.Match != "" {
-		return pass("IAM OIDC provider "+p.Match+" exists").with("providerArn", p.Match)
+		return pass("IAM OIDC provider "+p.Match+" exists").With("providerArn", p.Match)
 	}
-	want := "arn:<partition>:iam::<account>:oidc-provider/" + issuerHost(f.Issuer.URL)
+	want := "arn:<partition>:iam::<account>:oidc-provider/" + credcheck.IssuerHost(f.Issuer.URL)
 	if arn := f.providerARN(); arn != "" {
 		want = arn
 	}
@@ -95,10 +96,10 @@ func checkOIDCProvider(f PreflightFacts) result {
 	}
 	fix := fmt.Sprintf("eksctl utils associate-iam-oidc-provider --cluster %s --approve "+
 		"(or: aws iam create-open-id-connect-provider --url %s --client-id-list %s)", f.clusterName(), f.Issuer.URL, f.Audience)
-	return fail(msg, fix).with("expectedProviderArn", want)
+	return fail(msg, fix).With("expectedProviderArn", want)
 }
 
-func checkOIDCAudience(f PreflightFacts) result {
+func checkOIDCAudience(f Facts) result {
 	p := f.Providers
 	if p == nil || p.Match == "" {
 		return skip("needs the IAM OIDC provider (see iam.oidc-provider)")
@@ -108,15 +109,15 @@ func checkOIDCAudience(f PreflightFacts) result {
 	}
 	ids := strings.Join(p.ClientIDs, ",")
 	if slices.Contains(p.ClientIDs, f.Audience) {
-		return pass(fmt.Sprintf("provider client IDs [%s] hold %s", ids, f.Audience)).with("clientIds", ids)
+		return pass(fmt.Sprintf("provider client IDs [%s] hold %s", ids, f.Audience)).With("clientIds", ids)
 	}
 	return fail(fmt.Sprintf("provider %s lists client IDs [%s], not the ServiceAccount's audience %s: STS refuses its tokens (InvalidIdentityToken: Incorrect token audience)",
 		p.Match, ids, f.Audience),
 		fmt.Sprintf("aws iam add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn %s --client-id %s", p.Match, f.Audience)).
-		with("clientIds", ids)
+		With("clientIds", ids)
 }
 
-func checkRoleExists(f PreflightFacts) result {
+func checkRoleExists(f Facts) result {
 	role, ok := f.role()
 	if !ok {
 		return skip("needs a valid role annotation (see sa.role-annotation)")
@@ -137,22 +138,22 @@ func checkRoleExists(f PreflightFacts) result {
 		}
 		return fail(fmt.Sprintf("role %s does not exist (iam:GetRole: NoSuchEntity)", role.String()), fix)
 	}
-	return pass("role "+role.String()+" exists").with("roleArn", role.String())
+	return pass("role "+role.String()+" exists").With("roleArn", role.String())
 }
 
 // trustDocument is a trust policy holding exactly the statement for the subject.
-func trustDocument(f PreflightFacts, role RoleARN) string {
-	return `{"Version":"2012-10-17","Statement":[` + TrustStatement(role, f.Issuer.URL, f.Namespace, f.ServiceAccount, f.Audience) + `]}`
+func trustDocument(f Facts, role credcheck.RoleARN) string {
+	return `{"Version":"2012-10-17","Statement":[` + credcheck.TrustStatement(role, f.Issuer.URL, f.Namespace, f.ServiceAccount, f.Audience) + `]}`
 }
 
 // trustRemedy is the command that installs the corrected trust policy.
-func trustRemedy(f PreflightFacts, role RoleARN) string {
+func trustRemedy(f Facts, role credcheck.RoleARN) string {
 	return fmt.Sprintf("aws iam update-assume-role-policy --role-name %s --policy-document '%s' "+
 		"(this trust policy admits exactly %s; it replaces the current one, so merge in any other statement you still need)",
 		role.Name, trustDocument(f, role), f.subject())
 }
 
-func checkPermissions(f PreflightFacts) result {
+func checkPermissions(f Facts) result {
 	if len(f.Faults) == 0 {
 		return skip("no fault selected: pass --fault NAME (or --experiment NAME) to check the actions it needs")
 	}
@@ -192,13 +193,13 @@ func checkPermissions(f PreflightFacts) result {
 		how = " (faults read from the namespace's chaos experiments)"
 	}
 	if len(missing) == 0 {
-		return pass(fmt.Sprintf("role %s allows all %d actions of %s%s", role.Name, len(FaultActions(f.Faults)), names, how)).with("faults", names)
+		return pass(fmt.Sprintf("role %s allows all %d actions of %s%s", role.Name, len(FaultActions(f.Faults)), names, how)).With("faults", names)
 	}
 	slices.Sort(missing)
 	doc := actionPolicy(missing)
 	return fail(fmt.Sprintf("role %s: %s%s", role.Name, strings.Join(lines, "; "), how),
 		fmt.Sprintf("aws iam put-role-policy --role-name %s --policy-name podcred-faults --policy-document '%s' (narrow Resource where the fault allows it)",
-			role.Name, doc)).with("faults", names).with("missing", strings.Join(missing, ","))
+			role.Name, doc)).With("faults", names).With("missing", strings.Join(missing, ","))
 }
 
 // actionPolicy renders a policy document allowing actions on every resource.

@@ -1,16 +1,17 @@
-package credcheck
+package preflight
 
 import (
+	"github.com/podcred/podcred/pkg/credcheck"
 	"time"
 
 	"github.com/podcred/podcred/pkg/report"
 )
 
-// PreflightFacts is everything the preflight checks judge, collected from
-// EKS, IAM and Kubernetes by CollectPreflight. Each check is a pure function
+// Facts is everything the preflight checks judge, collected from
+// EKS, IAM and Kubernetes by Collect. Each check is a pure function
 // of it. A nil pointer field means "not collected" (the check skips, naming
 // what it needed); a set Err means "asked, but no answer" (the check errors).
-type PreflightFacts struct {
+type Facts struct {
 	// Now is the collection time.
 	Now time.Time
 	// Namespace and ServiceAccount name the subject; Cluster the EKS cluster, if known.
@@ -18,7 +19,7 @@ type PreflightFacts struct {
 	ServiceAccount string
 	Cluster        string
 	// Audience is the token audience: --audience, else the SA's
-	// eks.amazonaws.com/audience annotation, else DefaultAudience.
+	// eks.amazonaws.com/audience annotation, else credcheck.DefaultAudience.
 	Audience string
 	// ExpectedRoleARN is the role the SA should carry (--role-arn), if given.
 	ExpectedRoleARN string
@@ -50,7 +51,7 @@ type IssuerFact struct {
 	URL    string
 	Source string
 	// Err is the DescribeCluster failure, if that is how the issuer was sought.
-	Err *CallError
+	Err *credcheck.CallError
 	// Problem says why the issuer is unknown or unusable when there is no Err.
 	Problem string
 }
@@ -60,7 +61,7 @@ type SAFact struct {
 	Found bool
 	// Err is an API error other than NotFound (the SA could not be read).
 	Err error
-	// RoleARN is the eks.amazonaws.com/role-arn annotation as written;
+	// credcheck.RoleARN is the eks.amazonaws.com/role-arn annotation as written;
 	// HasRoleAnnotation says whether it is present at all.
 	RoleARN           string
 	HasRoleAnnotation bool
@@ -74,7 +75,7 @@ type SAFact struct {
 // ProvidersFact is what IAM knows of OIDC providers for the issuer.
 type ProvidersFact struct {
 	// ListErr is the ListOpenIDConnectProviders failure.
-	ListErr *CallError
+	ListErr *credcheck.CallError
 	// ARNs are all provider ARNs of the account.
 	ARNs []string
 	// Match is the provider for the issuer in the role's account ("" if none).
@@ -85,15 +86,15 @@ type ProvidersFact struct {
 	// URL and ClientIDs are GetOpenIDConnectProvider's answer for Match.
 	URL       string
 	ClientIDs []string
-	GetErr    *CallError
+	GetErr    *credcheck.CallError
 }
 
 // RoleFact is iam:GetRole for the annotated role.
 type RoleFact struct {
-	ARN   RoleARN
+	ARN   credcheck.RoleARN
 	Found bool
 	// Err is a failure other than NoSuchEntity.
-	Err *CallError
+	Err *credcheck.CallError
 	// Trust is the parsed trust policy; TrustErr says why it did not parse.
 	Trust    *PolicyDocument
 	TrustErr error
@@ -102,7 +103,7 @@ type RoleFact struct {
 // PermissionsFact is iam:SimulatePrincipalPolicy for the faults' actions.
 type PermissionsFact struct {
 	Actions []ActionDecision
-	Err     *CallError
+	Err     *credcheck.CallError
 }
 
 // ActionDecision is the simulated decision for one action: "allowed",
@@ -118,7 +119,7 @@ type ActionDecision struct {
 type GrantsFact struct {
 	Policies []GrantedPolicy
 	// Err is a failure to list the role's policies.
-	Err *CallError
+	Err *credcheck.CallError
 }
 
 // GrantedPolicy is one permission policy of the role.
@@ -156,7 +157,7 @@ type PodFact struct {
 // ContainerFact is one container (init containers included) of a pod.
 type ContainerFact struct {
 	Name string
-	// RoleARN and TokenFile are AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE as injected.
+	// credcheck.RoleARN and TokenFile are AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE as injected.
 	RoleARN   string
 	TokenFile string
 	// TokenMounted says a volume is mounted at the token's directory.

@@ -1,8 +1,9 @@
-package credcheck
+package preflight
 
 import (
 	"context"
 	"fmt"
+	"github.com/podcred/podcred/pkg/credcheck"
 	"testing"
 	"time"
 
@@ -20,7 +21,7 @@ func TestAuditFetchesEachIAMObjectOnce(t *testing.T) {
 	aws := newFakeAWS(t)
 	aws.delay = 2 * time.Millisecond
 	aws.clusters["chaos-lab"] = "https://" + corpusHost
-	aws.providers[pfProvider] = []string{DefaultAudience}
+	aws.providers[pfProvider] = []string{credcheck.DefaultAudience}
 	aws.policies["arn:aws:iam::123456789012:policy/shared-describe"] = `{"Statement":{"Effect":"Allow","Action":"ec2:DescribeInstances","Resource":"*"}}`
 	var objs []runtime.Object
 	for r := 0; r < roles; r++ {
@@ -46,7 +47,7 @@ func TestAuditFetchesEachIAMObjectOnce(t *testing.T) {
 	res, err := Audit(context.Background(), AuditOptions{
 		Workers:  8,
 		Progress: func(done, total int) { progress = done },
-		Base: PreflightOptions{Cluster: "chaos-lab", Faults: []string{"ec2-stop-by-id"},
+		Base: Options{Cluster: "chaos-lab", Faults: []string{"ec2-stop-by-id"},
 			Kube: NewKubeSource(kube, nil), EKS: ec, IAM: ic},
 	})
 	if err != nil {
@@ -97,7 +98,7 @@ func TestCachedIAMSharesOneCallAmongConcurrentCallers(t *testing.T) {
 	done := make(chan *RoleFact, 50)
 	for i := 0; i < 50; i++ {
 		go func() {
-			done <- collectRole(context.Background(), c, RoleARN{Partition: "aws", Account: "123456789012", Path: "/", Name: "chaos-ec2"}, time.Second)
+			done <- collectRole(context.Background(), c, credcheck.RoleARN{Partition: "aws", Account: "123456789012", Path: "/", Name: "chaos-ec2"}, time.Second)
 		}()
 	}
 	for i := 0; i < 50; i++ {
@@ -110,7 +111,7 @@ func TestCachedIAMSharesOneCallAmongConcurrentCallers(t *testing.T) {
 	}
 	// A missing role is remembered too.
 	for i := 0; i < 3; i++ {
-		if rf := collectRole(context.Background(), c, RoleARN{Name: "gone"}, time.Second); rf.Found || rf.Err != nil {
+		if rf := collectRole(context.Background(), c, credcheck.RoleARN{Name: "gone"}, time.Second); rf.Found || rf.Err != nil {
 			t.Fatalf("missing role: %+v", rf)
 		}
 	}
