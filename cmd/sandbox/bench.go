@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -27,6 +28,10 @@ type benchOptions struct {
 	agent string
 	runs  int
 	out   string
+
+	auditSAs, auditRoles int
+	auditLatency         time.Duration
+	preflight            string
 }
 
 // newBenchCmd builds `podcred-sandbox bench`: the agent's whole verification
@@ -49,6 +54,10 @@ It reports median and p95 wall time, the ratio, the agent's binary size and peak
 	cmd.Flags().StringVar(&o.agent, "agent", "", "podcred-agent binary (default: <bin-dir>/podcred-agent)")
 	cmd.Flags().IntVar(&o.runs, "runs", 30, "runs of each side")
 	cmd.Flags().StringVar(&o.out, "out", "", "also write the Markdown to this file")
+	cmd.Flags().IntVar(&o.auditSAs, "audit-sas", 1000, "ServiceAccounts in the audit benchmark (0: skip it)")
+	cmd.Flags().IntVar(&o.auditRoles, "audit-roles", 50, "IAM roles the audit benchmark's ServiceAccounts share")
+	cmd.Flags().DurationVar(&o.auditLatency, "audit-latency", 50*time.Millisecond, "latency the STS front adds to every AWS call during the audit")
+	cmd.Flags().StringVar(&o.preflight, "preflight", "", "podcred-preflight binary (default: <bin-dir>/podcred-preflight)")
 	return cmd
 }
 
@@ -105,6 +114,16 @@ func (o *benchOptions) run(ctx context.Context, stdout io.Writer) error {
 		return err
 	}
 	md := benchMarkdown(agent, cli, info.Size())
+	if err := sb.Close(); err != nil {
+		return err
+	}
+	if o.auditSAs > 0 {
+		audit, err := o.auditBench(ctx)
+		if err != nil {
+			return err
+		}
+		md += "\n" + audit
+	}
 	fmt.Fprint(stdout, md)
 	if o.out != "" {
 		return os.WriteFile(o.out, []byte(md), 0o644)
@@ -202,4 +221,50 @@ func benchMarkdown(agent, cli []sample, size int64) string {
 	fmt.Fprintf(&b, "\n**Ratio (CLI median / agent median): %.1fx.** Targets: agent median <= 50 ms and >= 10x faster than the CLI.\n\n", cm/am)
 	fmt.Fprintf(&b, "Agent binary: %.1f MiB (%d bytes; static, stripped). Target <= 30 MB; peak RSS target <= 40 MiB.\n", float64(size)/(1<<20), size)
 	return b.String()
+}
+
+// auditBench audits a generated world of o.auditSAs ServiceAccounts sharing
+// o.auditRoles roles, with o.auditLatency added to every AWS call by the STS
+// front, and reports the wall time and the AWS calls by action.
+func (o *benchOptions) auditBench(ctx context.Context) (string, error) {
+	log, err := o.logger()
+	if err != nil {
+		return "", err
+	}
+	bin := o.preflight
+	if bin == "" {
+		bin = filepath.Join(o.binDir, "podcred-preflight")
+	}
+	w, err := sandbox.ScaleWorld(o.auditSAs, o.auditRoles, 20)
+	if err != nil {
+		return "", err
+	}
+	log.Info().Int("serviceAccounts", o.auditSAs).Int("roles", o.auditRoles).Stringer("latency", o.auditLatency).Msg("starting the audit world")
+	sb, err := sandbox.Start(ctx, sandbox.Options{BinDir: o.binDir, World: w, Logger: log, Latency: o.auditLatency})
+	if err != nil {
+		return "", err
+	}
+	defer sb.Close()
+	sb.Front().ResetCalls()
+	env := append(sb.Env(), "PATH="+os.Getenv("PATH"), "HOME="+sb.Dir())
+	s, out, err := timed(ctx, env, bin, "audit", "-A", "--format", "json")
+	// The world is healthy: audit exits 0 or 4 (warnings such as unscoped wildcards).
+	if err != nil && len(out) == 0 {
+		return "", fmt.Errorf("podcred-preflight audit: %w", err)
+	}
+	calls, total := sb.Front().Calls(), 0
+	keys := make([]string, 0, len(calls))
+	for k, n := range calls {
+		keys = append(keys, k)
+		total += n
+	}
+	slices.Sort(keys)
+	var b strings.Builder
+	fmt.Fprintf(&b, "## audit -A over %d ServiceAccounts sharing %d roles, %s added to every AWS call\n\n", o.auditSAs, o.auditRoles, o.auditLatency)
+	fmt.Fprintf(&b, "Wall time: **%.2f s** (target <= 5 s). AWS calls: **%d** for %d roles (they must grow with roles, not ServiceAccounts):\n\n", s.wall.Seconds(), total, o.auditRoles)
+	b.WriteString("| call | count |\n|---|---|\n")
+	for _, k := range keys {
+		fmt.Fprintf(&b, "| %s | %d |\n", k, calls[k])
+	}
+	return b.String(), nil
 }
