@@ -1,9 +1,14 @@
 package main
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -19,8 +24,9 @@ import (
 // demoOptions are the flags of `demo`.
 type demoOptions struct {
 	commonOptions
-	worlds string
-	agent  string
+	worlds    string
+	agent     string
+	preflight string
 }
 
 // newDemoCmd builds `podcred-sandbox demo`.
@@ -52,6 +58,10 @@ func (o *demoOptions) run(cmd *cobra.Command) error {
 	if o.agent, err = o.agentBinary(o.agent); err != nil {
 		return err
 	}
+	o.preflight = filepath.Join(o.binDir, "podcred-preflight")
+	if _, err := os.Stat(o.preflight); err != nil {
+		return report.UsageError(fmt.Errorf("%s is missing: build it with `make build`", o.preflight))
+	}
 	worlds, err := tourWorlds(o.worlds)
 	if err != nil {
 		return report.UsageError(err)
@@ -65,7 +75,7 @@ func (o *demoOptions) run(cmd *cobra.Command) error {
 	}()
 	out := cmd.OutOrStdout()
 	table := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(table, "WORLD\tSCENARIO\tEXPECTED\tVERDICT\tFINDINGS\tTIME\tRESULT")
+	fmt.Fprintln(table, "WORLD\tSCENARIO\tEXPECTED\tAGENT\tAGENT FINDINGS\tTIME\tPREFLIGHT\tPREFLIGHT FINDINGS\tRESULT")
 	unexpected := 0
 	for _, w := range worlds {
 		started := time.Now()
@@ -100,7 +110,12 @@ func (o *demoOptions) run(cmd *cobra.Command) error {
 			if findings == "" {
 				findings = "-"
 			}
-			fmt.Fprintf(table, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", filepath.Base(w.Path), sc.Name, expected, run.Verdict(), findings, run.Elapsed.Round(time.Millisecond), result)
+			pv, pf, err := o.preflightRun(cmd.Context(), sb, sc)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(table, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", filepath.Base(w.Path), sc.Name, expected, run.Verdict(), findings,
+				run.Elapsed.Round(time.Millisecond), pv, pf, result)
 		}
 	}
 	if err := table.Flush(); err != nil {
@@ -115,7 +130,14 @@ func summary(out io.Writer, unexpected int) error {
 		fmt.Fprintf(out, "\n%d scenario(s) did not end as expected\n", unexpected)
 		return &report.ExitError{Code: report.ExitFail, Err: errors.New("the tour found unexpected verdicts")}
 	}
-	fmt.Fprintln(out, "\nevery scenario ended as expected")
+	fmt.Fprintln(out, "\nevery scenario ended as expected (EXPECTED is the agent's verdict and the check that carries it)")
+	fmt.Fprintln(out, `
+AGENT is podcred-agent run as the scenario's pod: does this pod get its own role, and only it?
+PREFLIGHT is podcred-preflight check for the scenario's ServiceAccount, from outside: is the whole
+set-up right? They answer different questions. In demo.yaml the litmus namespace still holds a
+ChaosExperiment that mounts cloud-secret (step 5 not done) and the chaos-ec2 role lacks actions its
+fault ec2-terminate-by-id needs, so preflight fails every ServiceAccount there even when its pod
+gets the right role; and only the agent can see a pod's own environment (static keys, IMDS).`)
 	return nil
 }
 
@@ -152,4 +174,35 @@ func tourWorlds(dir string) ([]tourWorld, error) {
 		return nil, fmt.Errorf("%s: no demo.yaml with scenarios", dir)
 	}
 	return out, nil
+}
+
+// preflightRun checks the scenario's ServiceAccount from outside with
+// podcred-preflight (admin credentials, like a CI job) and returns its verdict
+// and the checks that did not pass. The tour expects nothing of it: it shows
+// which misconfigurations are visible before any pod runs.
+func (o *demoOptions) preflightRun(ctx context.Context, sb *sandbox.Sandbox, sc sandbox.Scenario) (string, string, error) {
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	c := exec.CommandContext(ctx, o.preflight, "check", "-n", sc.Namespace, "--service-account", sc.ServiceAccount, "--format", "json")
+	c.Env = append(sb.Env(), "PATH="+os.Getenv("PATH"), "HOME="+sb.Dir())
+	var stdout, stderr bytes.Buffer
+	c.Stdout, c.Stderr = &stdout, &stderr
+	_ = c.Run() // the exit code follows the verdict, which the report carries
+	var r report.Report
+	if err := json.Unmarshal(stdout.Bytes(), &r); err != nil {
+		return "", "", fmt.Errorf("podcred-preflight check for %s/%s printed no report: %v: %.300s", sc.Namespace, sc.ServiceAccount, err, stderr.String())
+	}
+	var ids []string
+	for _, ch := range r.Checks {
+		if ch.Status == report.StatusFail || ch.Status == report.StatusError || ch.Status == report.StatusWarn {
+			ids = append(ids, ch.ID+"="+string(ch.Status))
+		}
+	}
+	if len(ids) == 0 {
+		return string(r.Verdict), "-", nil
+	}
+	if len(ids) > 3 {
+		ids = append(ids[:3], fmt.Sprintf("+%d", len(ids)-3))
+	}
+	return string(r.Verdict), strings.Join(ids, ", "), nil
 }
