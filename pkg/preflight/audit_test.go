@@ -3,13 +3,13 @@ package preflight
 import (
 	"context"
 	"fmt"
-	"github.com/podcred/podcred/pkg/credcheck"
 	"testing"
 	"time"
 
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes/fake"
 
+	"github.com/podcred/podcred/pkg/credcheck"
 	"github.com/podcred/podcred/pkg/report"
 )
 

@@ -3,7 +3,6 @@ package preflight
 import (
 	"context"
 	"fmt"
-	"github.com/podcred/podcred/pkg/credcheck"
 	"slices"
 	"strings"
 	"time"
@@ -11,6 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/eks"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+
+	"github.com/podcred/podcred/pkg/credcheck"
 )
 
 // The AWS calls preflight makes, one interface per call (owned here, where

@@ -3,10 +3,10 @@ package preflight
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/podcred/podcred/pkg/credcheck"
 	"slices"
 	"strings"
 
+	"github.com/podcred/podcred/pkg/credcheck"
 	"github.com/podcred/podcred/pkg/report"
 )
 

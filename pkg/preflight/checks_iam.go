@@ -3,10 +3,11 @@ package preflight
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/podcred/podcred/pkg/credcheck"
 	"net/url"
 	"slices"
 	"strings"
+
+	"github.com/podcred/podcred/pkg/credcheck"
 )
 
 // Names of the subject and the objects a preflight remedy names.

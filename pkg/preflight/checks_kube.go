@@ -2,11 +2,11 @@ package preflight
 
 import (
 	"fmt"
-	"github.com/podcred/podcred/pkg/credcheck"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/podcred/podcred/pkg/credcheck"
 	"github.com/podcred/podcred/pkg/report"
 )
 

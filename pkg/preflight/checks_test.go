@@ -2,11 +2,11 @@ package preflight
 
 import (
 	"errors"
-	"github.com/podcred/podcred/pkg/credcheck"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/podcred/podcred/pkg/credcheck"
 	"github.com/podcred/podcred/pkg/report"
 )
 

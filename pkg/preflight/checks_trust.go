@@ -2,9 +2,10 @@ package preflight
 
 import (
 	"fmt"
-	"github.com/podcred/podcred/pkg/credcheck"
 	"slices"
 	"strings"
+
+	"github.com/podcred/podcred/pkg/credcheck"
 )
 
 // trustInputs returns what every trust check needs, or the skip result

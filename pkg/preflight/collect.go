@@ -4,12 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/podcred/podcred/pkg/credcheck"
 	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
 	"k8s.io/client-go/kubernetes"
+
+	"github.com/podcred/podcred/pkg/credcheck"
 )
 
 // Options configure Collect for one ServiceAccount.

@@ -2,7 +2,6 @@ package preflight
 
 import (
 	"context"
-	"github.com/podcred/podcred/pkg/credcheck"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +16,7 @@ import (
 	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
 
+	"github.com/podcred/podcred/pkg/credcheck"
 	"github.com/podcred/podcred/pkg/report"
 )
 

@@ -1,9 +1,9 @@
 package preflight
 
 import (
-	"github.com/podcred/podcred/pkg/credcheck"
 	"time"
 
+	"github.com/podcred/podcred/pkg/credcheck"
 	"github.com/podcred/podcred/pkg/report"
 )
 

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/podcred/podcred/pkg/credcheck"
 	"time"
 
 	batchv1 "k8s.io/api/batch/v1"
@@ -17,6 +16,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/utils/ptr"
 
+	"github.com/podcred/podcred/pkg/credcheck"
 	"github.com/podcred/podcred/pkg/report"
 )
 

@@ -3,7 +3,6 @@ package preflight
 import (
 	"context"
 	"fmt"
-	"github.com/podcred/podcred/pkg/credcheck"
 	"slices"
 	"strings"
 	"time"
@@ -16,6 +15,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
+
+	"github.com/podcred/podcred/pkg/credcheck"
 )
 
 // Litmus kinds and their resources (litmuschaos.io/v1alpha1).

@@ -1,10 +1,11 @@
 package preflight
 
 import (
-	"github.com/podcred/podcred/pkg/credcheck"
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/podcred/podcred/pkg/credcheck"
 )
 
 // FuzzParsePolicy feeds arbitrary documents to the policy parser, the trust

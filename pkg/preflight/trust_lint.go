@@ -2,10 +2,10 @@ package preflight
 
 import (
 	"fmt"
-	"github.com/podcred/podcred/pkg/credcheck"
 	"regexp"
 	"strings"
 
+	"github.com/podcred/podcred/pkg/credcheck"
 	"github.com/podcred/podcred/pkg/report"
 )
 

@@ -3,12 +3,13 @@ package preflight
 import (
 	"encoding/json"
 	"errors"
-	"github.com/podcred/podcred/pkg/credcheck"
 	"net/url"
 	"os"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/podcred/podcred/pkg/credcheck"
 )
 
 const (
