@@ -55,6 +55,7 @@ type Server struct {
 	issued map[string]string
 }
 
+// New starts the server for the test and closes it when the test ends.
 func New(t *testing.T) *Server {
 	t.Helper()
 	f := &Server{assume: map[string]Answer{}, issued: map[string]string{}, calls: map[string]*atomic.Int32{
@@ -65,14 +66,17 @@ func New(t *testing.T) *Server {
 	return f
 }
 
+// AnswerAssume makes AssumeRoleWithWebIdentity for roleARN ("" for any role) answer a.
 func (f *Server) AnswerAssume(roleARN string, a Answer) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.assume[roleARN] = a
 }
 
+// Count is how many calls of action reached the server.
 func (f *Server) Count(action string) int { return int(f.calls[action].Load()) }
 
+// ExplicitAssumes counts the agent's own AssumeRoleWithWebIdentity calls.
 func (f *Server) ExplicitAssumes() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()

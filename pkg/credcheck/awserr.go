@@ -35,6 +35,7 @@ type CallError struct {
 	Kind       ErrorKind
 }
 
+// Error renders "Operation: Code: Message".
 func (e *CallError) Error() string {
 	var b strings.Builder
 	b.WriteString(e.Operation)

@@ -42,4 +42,5 @@ func probeChain(ctx context.Context, cfg aws.Config, c GetCallerIdentityAPI, tim
 // retrieving them again.
 type staticProvider struct{ c aws.Credentials }
 
+// Retrieve returns the credentials it holds.
 func (p staticProvider) Retrieve(context.Context) (aws.Credentials, error) { return p.c, nil }

@@ -38,6 +38,7 @@ type ExitError struct {
 	Err  error
 }
 
+// Error returns the wrapped error's message, or "exit N" without one.
 func (e *ExitError) Error() string {
 	if e.Err == nil {
 		return fmt.Sprintf("exit %d", e.Code)
@@ -45,6 +46,7 @@ func (e *ExitError) Error() string {
 	return e.Err.Error()
 }
 
+// Unwrap returns the wrapped error.
 func (e *ExitError) Unwrap() error { return e.Err }
 
 // UsageError wraps err as a bad-usage error (exit 2).

@@ -24,6 +24,7 @@ type apiError struct {
 	Message string
 }
 
+// Error renders "Code: Message".
 func (e *apiError) Error() string { return e.Code + ": " + e.Message }
 
 func senderError(status int, code, message string) *apiError {

@@ -18,6 +18,7 @@ type call struct {
 	enrich *webIdentityResult
 }
 
+// String renders "service:Action".
 func (c call) String() string { return c.Service + ":" + c.Action }
 
 func (c call) withEnrichment(r *webIdentityResult) call {

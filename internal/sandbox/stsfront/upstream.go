@@ -54,6 +54,7 @@ type accountClient struct {
 	account string
 }
 
+// Do sends r to moto in the client's account.
 func (c accountClient) Do(r *http.Request) (*http.Response, error) {
 	r.Header.Set(motoAccountHeader, c.account)
 	return c.next.Do(r)

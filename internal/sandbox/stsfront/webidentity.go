@@ -62,6 +62,7 @@ type tokenClaims struct {
 // stringList is a claim that is a string or a list of strings.
 type stringList []string
 
+// UnmarshalJSON accepts a string or a list of strings.
 func (s *stringList) UnmarshalJSON(b []byte) error {
 	var one string
 	if err := json.Unmarshal(b, &one); err == nil {
