@@ -38,6 +38,7 @@ Every flag also reads PODCRED_<FLAG> from the environment (--imds-timeout: PODCR
 		Args: cobra.NoArgs,
 		RunE: verify.RunE,
 	}
+	root.CompletionOptions.DisableDefaultCmd = true // an init container has no shell to complete in
 	root.Flags().AddFlagSet(verify.Flags())
 	root.AddCommand(verify, newGateCommand(s))
 	return root

@@ -52,7 +52,7 @@ func newVerifyCommand(s Streams) *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.format, "format", "", "stdout format: text or json (default json unless stdout is a terminal)")
+	f.StringVar(&o.format, "format", "", "stdout format: text, json, junit or markdown (default json unless stdout is a terminal)")
 	f.StringSliceVar(&o.sinks, "sink", nil, "where to publish: stdout, configmap, annotation, event, file=PATH "+
 		"(default stdout, plus configmap,annotation,event in a pod)")
 	f.StringVar(&o.kubeconfig, "kubeconfig", "", "kubeconfig for the Kubernetes sinks outside a cluster (default: in-cluster config)")
