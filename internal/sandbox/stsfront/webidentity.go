@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/coreos/go-oidc/v3/oidc"
 
 	"github.com/podcred/podcred/internal/sandbox/iampolicy"
@@ -115,6 +116,18 @@ func (f *Front) assumeRoleWithWebIdentity(ctx context.Context, form url.Values) 
 		return refuse(senderError(http.StatusBadRequest, "ValidationError", msgInvalidARN), "malformed role ARN")
 	}
 
+	// The role is fetched while the provider is looked up and the token
+	// verified; it is judged only in STS's order, after them.
+	type roleAnswer struct {
+		role *types.Role
+		err  error
+	}
+	roleCh := make(chan roleAnswer, 1)
+	go func() {
+		r, err := f.lookup.getRole(ctx, role)
+		roleCh <- roleAnswer{r, err}
+	}()
+
 	claims, ok := parseClaims(form.Get("WebIdentityToken"))
 	if !ok {
 		return refuse(invalidToken(msgNotJWT), "not a JWT")
@@ -167,7 +180,8 @@ func (f *Front) assumeRoleWithWebIdentity(ctx context.Context, form url.Values) 
 	}
 
 	denied := senderError(http.StatusForbidden, "AccessDenied", msgNotAuthorized)
-	got, err := f.lookup.getRole(ctx, role)
+	ra := <-roleCh
+	got, err := ra.role, ra.err
 	if err != nil {
 		log.Error().Err(err).Msg("looking up the role in moto")
 		return nil, internalFailure()
