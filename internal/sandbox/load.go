@@ -44,6 +44,7 @@ func (s *Sandbox) load(ctx context.Context, w *World, reset bool) error {
 		if err := s.moto.Reset(ctx); err != nil {
 			return err
 		}
+		s.front.front.ResetCache() // the reset did not go through the front
 		for _, d := range []string{"tokens", "pods"} {
 			if err := os.RemoveAll(filepath.Join(s.dir, d)); err != nil {
 				return err

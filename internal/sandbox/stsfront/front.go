@@ -193,8 +193,18 @@ func (f *Front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.simulatePrincipalPolicy(ctx, w, c, form)
 		return
 	}
+	changesIAM := c.Service == "iam" && !strings.HasPrefix(c.Action, "Get") && !strings.HasPrefix(c.Action, "List") ||
+		c.Service == "unknown" // e.g. POST /moto-api/reset
+	if changesIAM {
+		f.lookup.invalidate()
+		defer f.lookup.invalidate() // also once moto has applied the change
+	}
 	f.proxy.ServeHTTP(w, r)
 }
+
+// ResetCache forgets what the front cached of IAM (OIDC providers). Call it
+// after changing moto's state without going through the front (a reset).
+func (f *Front) ResetCache() { f.lookup.invalidate() }
 
 func isForm(r *http.Request) bool {
 	if r.Body == nil || r.Method != http.MethodPost {

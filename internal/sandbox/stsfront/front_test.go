@@ -208,3 +208,35 @@ func TestUnknownCallsPassThrough(t *testing.T) {
 		t.Errorf("calls = %v", calls)
 	}
 }
+
+// The front caches provider lookups as STS caches identity provider
+// configuration, but never past a change: an IAM write through the front, or
+// ResetCache after a change made behind its back, is seen by the next call.
+func TestProviderChangesAreSeenAtOnce(t *testing.T) {
+	e := newEnv(t)
+	e.provider(stsAud)
+	roleARN := e.role("chaos", canonicalTrust)
+	tok := e.token(e.saToken(litmusSub))
+	if _, err := e.assume(roleARN, tok); err != nil {
+		t.Fatalf("first call: %v", err)
+	}
+	providerARN := aws.String("arn:aws:iam::" + account + ":oidc-provider/" + issuerKey)
+	if _, err := e.iam.DeleteOpenIDConnectProvider(e.ctx(), &iam.DeleteOpenIDConnectProviderInput{OpenIDConnectProviderArn: providerARN}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := e.assume(roleARN, tok)
+	wantAPIError(t, err, "InvalidIdentityToken", "No OpenIDConnect provider found", http.StatusBadRequest)
+
+	// Behind the front's back (as a moto reset is): seen after ResetCache.
+	e.provider(stsAud)
+	if _, err := e.assume(roleARN, tok); err != nil {
+		t.Fatalf("after re-creating the provider: %v", err)
+	}
+	direct := iam.NewFromConfig(e.config(), func(o *iam.Options) { o.BaseEndpoint = aws.String(motoURL) })
+	if _, err := direct.DeleteOpenIDConnectProvider(e.ctx(), &iam.DeleteOpenIDConnectProviderInput{OpenIDConnectProviderArn: providerARN}); err != nil {
+		t.Fatal(err)
+	}
+	e.front.ResetCache()
+	_, err = e.assume(roleARN, tok)
+	wantAPIError(t, err, "InvalidIdentityToken", "No OpenIDConnect provider found", http.StatusBadRequest)
+}

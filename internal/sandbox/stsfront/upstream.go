@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -24,6 +25,21 @@ const motoAccountHeader = "x-moto-account-id"
 type lookup struct {
 	client        *iam.Client
 	defaultRegion string
+
+	// Provider lookups are cached, as STS caches identity provider
+	// configuration, until IAM changes: every IAM write through the front and
+	// every moto reset bumps gen and empties the cache.
+	mu        sync.Mutex
+	gen       uint64
+	providers map[string]*provider
+}
+
+// invalidate forgets every cached provider lookup.
+func (l *lookup) invalidate() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.gen++
+	l.providers = nil
 }
 
 func newLookup(upstream, region string, hc *http.Client) *lookup {
@@ -77,6 +93,31 @@ func (l *lookup) findProvider(ctx context.Context, role roleARN, issuer string) 
 	if !strings.HasPrefix(issuer, "https://") {
 		return nil, nil // IAM providers are https only
 	}
+	key := role.Partition + ":" + role.Account + "|" + issuer
+	l.mu.Lock()
+	p, hit := l.providers[key]
+	gen := l.gen
+	l.mu.Unlock()
+	if hit {
+		return p, nil
+	}
+	p, err := l.fetchProvider(ctx, role, issuer)
+	if err != nil {
+		return nil, err
+	}
+	l.mu.Lock()
+	if l.gen == gen { // nothing changed IAM while we looked
+		if l.providers == nil {
+			l.providers = map[string]*provider{}
+		}
+		l.providers[key] = p
+	}
+	l.mu.Unlock()
+	return p, nil
+}
+
+// fetchProvider asks moto for the role account's provider of issuer (nil when none).
+func (l *lookup) fetchProvider(ctx context.Context, role roleARN, issuer string) (*provider, error) {
 	want := iampolicy.IssuerHostPath(issuer)
 	out, err := l.client.ListOpenIDConnectProviders(ctx, &iam.ListOpenIDConnectProvidersInput{}, l.in(role))
 	if err != nil {
