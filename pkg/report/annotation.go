@@ -4,10 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/types"
-	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
 )
 
 // MaxSummaryBytes bounds the size of the AnnotationReport value.
@@ -75,7 +71,7 @@ func marshalSummary(s PodSummary) ([]byte, error) {
 // PodSummary), through a JSON merge patch so that it never conflicts.
 // RBAC: patch on pods in the namespace.
 type AnnotationSink struct {
-	client corev1client.CoreV1Interface
+	client CoreClient
 	cfg    sinkConfig
 }
 
@@ -84,7 +80,7 @@ var _ Sink = (*AnnotationSink)(nil)
 // NewAnnotationSink returns an AnnotationSink patching through c. The
 // summary names the report ConfigMap (ConfigMapName of the ServiceAccount)
 // unless WithoutConfigMapLink is given.
-func NewAnnotationSink(c corev1client.CoreV1Interface, opts ...Option) *AnnotationSink {
+func NewAnnotationSink(c CoreClient, opts ...Option) *AnnotationSink {
 	return &AnnotationSink{client: c, cfg: newSinkConfig(opts)}
 }
 
@@ -102,7 +98,7 @@ func (s *AnnotationSink) Write(ctx context.Context, r *Report) error {
 	}
 	ns, pod := r.Subject.Namespace, r.Subject.Pod
 	err = s.cfg.call(ctx, func(ctx context.Context) error {
-		_, err := s.client.Pods(ns).Patch(ctx, pod, types.MergePatchType, patch, metav1.PatchOptions{})
+		err := s.client.PatchPod(ctx, ns, pod, patch)
 		return err
 	})
 	if err != nil {

@@ -13,6 +13,8 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
+
+	"github.com/podcred/podcred/pkg/report/typedcore"
 )
 
 // testPodObject is the checked pod, with an annotation of its own.
@@ -39,7 +41,7 @@ func TestAnnotationSinkPatchesThePod(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			c := fake.NewClientset(testPodObject())
 			r := withVerdict(tt.verdict)
-			if err := NewAnnotationSink(c.CoreV1(), tt.opts...).Write(t.Context(), r); err != nil {
+			if err := NewAnnotationSink(typedcore.New(c.CoreV1()), tt.opts...).Write(t.Context(), r); err != nil {
 				t.Fatalf("Write: %v", err)
 			}
 			var patch k8stesting.PatchAction
@@ -110,10 +112,10 @@ func TestPodSummaryStaysUnderTheLimit(t *testing.T) {
 func TestAnnotationSinkNeedsThePod(t *testing.T) {
 	r := passing()
 	r.Subject.Pod = ""
-	if err := NewAnnotationSink(fake.NewClientset().CoreV1()).Write(t.Context(), r); err == nil || !strings.Contains(err.Error(), "no pod") {
+	if err := NewAnnotationSink(typedcore.New(fake.NewClientset().CoreV1())).Write(t.Context(), r); err == nil || !strings.Contains(err.Error(), "no pod") {
 		t.Errorf("Write without pod = %v, want an error", err)
 	}
-	err := NewAnnotationSink(fake.NewClientset().CoreV1()).Write(t.Context(), passing())
+	err := NewAnnotationSink(typedcore.New(fake.NewClientset().CoreV1())).Write(t.Context(), passing())
 	if err == nil || !strings.Contains(err.Error(), "annotate pod "+testNS+"/"+testPod) {
 		t.Errorf("Write on a missing pod = %v, want a wrapped not-found", err)
 	}

@@ -8,7 +8,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
 	"k8s.io/client-go/util/retry"
 )
 
@@ -24,14 +23,14 @@ import (
 // Labels and annotations of other owners are kept; the data is replaced.
 // RBAC: get, create and update on configmaps in the namespace.
 type ConfigMapSink struct {
-	client corev1client.CoreV1Interface
+	client CoreClient
 	cfg    sinkConfig
 }
 
 var _ Sink = (*ConfigMapSink)(nil)
 
 // NewConfigMapSink returns a ConfigMapSink writing through c.
-func NewConfigMapSink(c corev1client.CoreV1Interface, opts ...Option) *ConfigMapSink {
+func NewConfigMapSink(c CoreClient, opts ...Option) *ConfigMapSink {
 	return &ConfigMapSink{client: c, cfg: newSinkConfig(opts)}
 }
 
@@ -59,12 +58,11 @@ func (s *ConfigMapSink) Write(ctx context.Context, r *Report) error {
 // apply makes one create-or-update attempt. A conflict is returned as is so
 // that RetryOnConflict tries again from a fresh read.
 func (s *ConfigMapSink) apply(ctx context.Context, want *corev1.ConfigMap) error {
-	cms := s.client.ConfigMaps(want.Namespace)
 	get := func() (*corev1.ConfigMap, error) {
 		var cur *corev1.ConfigMap
 		err := s.cfg.call(ctx, func(ctx context.Context) error {
 			var err error
-			cur, err = cms.Get(ctx, want.Name, metav1.GetOptions{})
+			cur, err = s.client.GetConfigMap(ctx, want.Namespace, want.Name)
 			return err
 		})
 		return cur, err
@@ -72,7 +70,7 @@ func (s *ConfigMapSink) apply(ctx context.Context, want *corev1.ConfigMap) error
 	cur, err := get()
 	if apierrors.IsNotFound(err) {
 		err = s.cfg.call(ctx, func(ctx context.Context) error {
-			_, err := cms.Create(ctx, want, metav1.CreateOptions{})
+			_, err := s.client.CreateConfigMap(ctx, want)
 			return err
 		})
 		if !apierrors.IsAlreadyExists(err) {
@@ -88,7 +86,7 @@ func (s *ConfigMapSink) apply(ctx context.Context, want *corev1.ConfigMap) error
 	}
 	upd := mergeConfigMap(cur, want)
 	return s.cfg.call(ctx, func(ctx context.Context) error {
-		_, err := cms.Update(ctx, upd, metav1.UpdateOptions{})
+		_, err := s.client.UpdateConfigMap(ctx, upd)
 		return err
 	})
 }

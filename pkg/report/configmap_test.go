@@ -17,6 +17,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
+
+	"github.com/podcred/podcred/pkg/report/typedcore"
 )
 
 var configMapsGR = schema.GroupResource{Resource: "configmaps"}
@@ -59,7 +61,7 @@ func TestConfigMapSinkWritesExactlyTheContract(t *testing.T) {
 		t.Run(tt.name+" is created with exactly the labels, annotations and data of DESIGN.md", func(t *testing.T) {
 			c := fake.NewClientset()
 			r := tt.report()
-			if err := NewConfigMapSink(c.CoreV1()).Write(t.Context(), r); err != nil {
+			if err := NewConfigMapSink(typedcore.New(c.CoreV1())).Write(t.Context(), r); err != nil {
 				t.Fatalf("Write: %v", err)
 			}
 			cm := getConfigMap(t, c, testSA)
@@ -123,7 +125,7 @@ func assertOnlyTheReport(t *testing.T, cm *corev1.ConfigMap, r *Report) {
 
 func TestConfigMapSinkUpdatesAnExistingReport(t *testing.T) {
 	c := fake.NewClientset()
-	sink := NewConfigMapSink(c.CoreV1())
+	sink := NewConfigMapSink(typedcore.New(c.CoreV1()))
 	if err := sink.Write(t.Context(), passing()); err != nil {
 		t.Fatalf("first write: %v", err)
 	}
@@ -159,7 +161,7 @@ func TestConfigMapSinkUpdatesAnExistingReport(t *testing.T) {
 
 func TestConfigMapSinkRetriesOnConflict(t *testing.T) {
 	c := fake.NewClientset()
-	sink := NewConfigMapSink(c.CoreV1())
+	sink := NewConfigMapSink(typedcore.New(c.CoreV1()))
 	if err := sink.Write(t.Context(), passing()); err != nil {
 		t.Fatal(err)
 	}
@@ -186,7 +188,7 @@ func TestConfigMapSinkRetriesOnConflict(t *testing.T) {
 
 func TestConfigMapSinkUpdatesWhenCreateRacesAnotherWriter(t *testing.T) {
 	c := fake.NewClientset()
-	if err := NewConfigMapSink(c.CoreV1()).Write(t.Context(), passing()); err != nil {
+	if err := NewConfigMapSink(typedcore.New(c.CoreV1())).Write(t.Context(), passing()); err != nil {
 		t.Fatal(err)
 	}
 	// The first read misses the ConfigMap, as if it were created right after.
@@ -199,7 +201,7 @@ func TestConfigMapSinkUpdatesWhenCreateRacesAnotherWriter(t *testing.T) {
 		return false, nil, nil
 	})
 	c.ClearActions()
-	if err := NewConfigMapSink(c.CoreV1()).Write(t.Context(), withVerdict(VerdictFail)); err != nil {
+	if err := NewConfigMapSink(typedcore.New(c.CoreV1())).Write(t.Context(), withVerdict(VerdictFail)); err != nil {
 		t.Fatalf("Write: %v", err)
 	}
 	if countVerb(c, "create") != 1 || countVerb(c, "update") != 1 {
@@ -216,7 +218,7 @@ func TestConfigMapSinkRefusesAForeignConfigMap(t *testing.T) {
 		Data:       map[string]string{"app.conf": "mine"},
 	}
 	c := fake.NewClientset(foreign)
-	err := NewConfigMapSink(c.CoreV1()).Write(t.Context(), passing())
+	err := NewConfigMapSink(typedcore.New(c.CoreV1())).Write(t.Context(), passing())
 	if err == nil || !strings.Contains(err.Error(), "refusing to overwrite") {
 		t.Fatalf("Write = %v, want a refusal", err)
 	}
@@ -230,7 +232,7 @@ func TestConfigMapSinkHandlesALongServiceAccountName(t *testing.T) {
 	r := passing()
 	r.Subject.ServiceAccount = sa
 	c := fake.NewClientset()
-	if err := NewConfigMapSink(c.CoreV1()).Write(t.Context(), r); err != nil {
+	if err := NewConfigMapSink(typedcore.New(c.CoreV1())).Write(t.Context(), r); err != nil {
 		t.Fatalf("Write: %v", err)
 	}
 	cm := getConfigMap(t, c, sa)
@@ -240,7 +242,7 @@ func TestConfigMapSinkHandlesALongServiceAccountName(t *testing.T) {
 	if cm.Labels[LabelServiceAccount] != LabelValue(sa) {
 		t.Errorf("label = %q, want LabelValue(sa)", cm.Labels[LabelServiceAccount])
 	}
-	got, err := Gate(t.Context(), c.CoreV1(), GateOptions{Namespace: testNS, ServiceAccount: sa, Now: func() time.Time { return t0 }})
+	got, err := Gate(t.Context(), typedcore.New(c.CoreV1()), GateOptions{Namespace: testNS, ServiceAccount: sa, Now: func() time.Time { return t0 }})
 	if err != nil || got.Subject.ServiceAccount != sa {
 		t.Errorf("Gate on the long name = %v, %v", got, err)
 	}
@@ -261,7 +263,7 @@ func TestConfigMapSinkRejectsUnpublishableReports(t *testing.T) {
 			r := passing()
 			tt.mutate(r)
 			c := fake.NewClientset()
-			err := NewConfigMapSink(c.CoreV1()).Write(t.Context(), r)
+			err := NewConfigMapSink(typedcore.New(c.CoreV1())).Write(t.Context(), r)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("Write = %v, want an error about %s", err, tt.want)
 			}
@@ -270,7 +272,7 @@ func TestConfigMapSinkRejectsUnpublishableReports(t *testing.T) {
 			}
 		})
 	}
-	if err := NewConfigMapSink(fake.NewClientset().CoreV1()).Write(t.Context(), nil); err == nil {
+	if err := NewConfigMapSink(typedcore.New(fake.NewClientset().CoreV1())).Write(t.Context(), nil); err == nil {
 		t.Error("Write(nil) succeeded")
 	}
 }

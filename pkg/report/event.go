@@ -8,7 +8,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
 )
 
 // maxEventMessage bounds an event's message, as the events API does.
@@ -20,14 +19,14 @@ const maxEventMessage = 1024
 // message. Events are created directly, not through a broadcaster, so that
 // the event exists when Write returns. RBAC: create on events.
 type EventSink struct {
-	client corev1client.CoreV1Interface
+	client CoreClient
 	cfg    sinkConfig
 }
 
 var _ Sink = (*EventSink)(nil)
 
 // NewEventSink returns an EventSink creating events through c.
-func NewEventSink(c corev1client.CoreV1Interface, opts ...Option) *EventSink {
+func NewEventSink(c CoreClient, opts ...Option) *EventSink {
 	return &EventSink{client: c, cfg: newSinkConfig(opts)}
 }
 
@@ -41,7 +40,7 @@ func (s *EventSink) Write(ctx context.Context, r *Report) error {
 	}
 	ev := buildEvent(r, metav1.NewTime(s.cfg.now()))
 	err := s.cfg.call(ctx, func(ctx context.Context) error {
-		_, err := s.client.Events(ev.Namespace).Create(ctx, ev, metav1.CreateOptions{})
+		_, err := s.client.CreateEvent(ctx, ev)
 		return err
 	})
 	if err != nil {

@@ -10,6 +10,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/client-go/kubernetes/fake"
+
+	"github.com/podcred/podcred/pkg/report/typedcore"
 )
 
 func TestEventSinkRecordsTheVerdict(t *testing.T) {
@@ -30,7 +32,7 @@ func TestEventSinkRecordsTheVerdict(t *testing.T) {
 			c := fake.NewClientset()
 			now := t0.Add(3 * time.Second)
 			r := withVerdict(tt.verdict)
-			if err := NewEventSink(c.CoreV1(), WithClock(func() time.Time { return now })).Write(t.Context(), r); err != nil {
+			if err := NewEventSink(typedcore.New(c.CoreV1()), WithClock(func() time.Time { return now })).Write(t.Context(), r); err != nil {
 				t.Fatalf("Write: %v", err)
 			}
 			list, err := c.CoreV1().Events(testNS).List(t.Context(), metav1.ListOptions{})

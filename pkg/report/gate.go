@@ -10,8 +10,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
 )
 
 // DefaultMaxAge is how old a report the gate accepts by default.
@@ -69,7 +67,7 @@ func (o GateOptions) complete() (GateOptions, error) {
 // precisely why, and whose Code is GateError.ExitCode(): main can use CodeOf
 // directly, and errors.As reaches the GateError. Unusable options are a
 // UsageError (exit 2).
-func Gate(ctx context.Context, c corev1client.CoreV1Interface, o GateOptions) (*Report, error) {
+func Gate(ctx context.Context, c CoreClient, o GateOptions) (*Report, error) {
 	o, err := o.complete()
 	if err != nil {
 		return nil, UsageError(err)
@@ -82,13 +80,13 @@ func Gate(ctx context.Context, c corev1client.CoreV1Interface, o GateOptions) (*
 }
 
 // gate does Gate's work with completed options.
-func gate(ctx context.Context, c corev1client.CoreV1Interface, o GateOptions) (*Report, *GateError) {
+func gate(ctx context.Context, c CoreClient, o GateOptions) (*Report, *GateError) {
 	reject := func(reason string, r *Report, err error, format string, args ...any) *GateError {
 		return &GateError{Reason: reason, Namespace: o.Namespace, ConfigMap: o.ConfigMap,
 			Detail: fmt.Sprintf(format, args...), Report: r, Err: err}
 	}
 	cctx, cancel := context.WithTimeout(ctx, o.Timeout)
-	cm, err := c.ConfigMaps(o.Namespace).Get(cctx, o.ConfigMap, metav1.GetOptions{})
+	cm, err := c.GetConfigMap(cctx, o.Namespace, o.ConfigMap)
 	cancel()
 	switch {
 	case apierrors.IsNotFound(err):

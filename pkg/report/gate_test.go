@@ -12,6 +12,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
+
+	"github.com/podcred/podcred/pkg/report/typedcore"
 )
 
 // reportConfigMap returns the ConfigMap the sink would write for r.
@@ -138,7 +140,7 @@ func TestGate(t *testing.T) {
 					o.Now = func() time.Time { return now }
 				}
 			}
-			r, err := Gate(t.Context(), c.CoreV1(), o)
+			r, err := Gate(t.Context(), typedcore.New(c.CoreV1()), o)
 			if tt.wantReason == "" {
 				if err != nil || r == nil {
 					t.Fatalf("Gate = %v, %v; want the report", r, err)
@@ -181,7 +183,7 @@ func TestGateAPIErrorsFailClosed(t *testing.T) {
 	c.PrependReactor("get", "configmaps", func(k8stesting.Action) (bool, runtime.Object, error) {
 		return true, nil, apierrors.NewForbidden(configMapsGR, "podcred-litmus-admin", errors.New("rbac says no"))
 	})
-	_, err := Gate(t.Context(), c.CoreV1(), GateOptions{Namespace: testNS, ServiceAccount: testSA})
+	_, err := Gate(t.Context(), typedcore.New(c.CoreV1()), GateOptions{Namespace: testNS, ServiceAccount: testSA})
 	var ge *GateError
 	if !errors.As(err, &ge) || ge.Reason != GateAPIError || CodeOf(err) != ExitUnverified {
 		t.Fatalf("Gate = %v, want an api-error refusal exiting 1", err)
@@ -203,7 +205,7 @@ func TestGateRejectsUnusableOptions(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name+" is bad usage", func(t *testing.T) {
 			c := fake.NewClientset()
-			if _, err := Gate(t.Context(), c.CoreV1(), tt.o); CodeOf(err) != ExitUsage {
+			if _, err := Gate(t.Context(), typedcore.New(c.CoreV1()), tt.o); CodeOf(err) != ExitUsage {
 				t.Errorf("Gate = %v (exit %d), want exit %d", err, CodeOf(err), ExitUsage)
 			}
 			if len(c.Actions()) != 0 {
@@ -215,17 +217,17 @@ func TestGateRejectsUnusableOptions(t *testing.T) {
 
 func TestGateReadsWhatTheSinkWrote(t *testing.T) {
 	c := fake.NewClientset()
-	if err := NewConfigMapSink(c.CoreV1()).Write(t.Context(), passing()); err != nil {
+	if err := NewConfigMapSink(typedcore.New(c.CoreV1())).Write(t.Context(), passing()); err != nil {
 		t.Fatal(err)
 	}
 	o := GateOptions{Namespace: testNS, ServiceAccount: testSA, RoleArn: testRole, Now: func() time.Time { return t0.Add(time.Minute) }}
-	if _, err := Gate(t.Context(), c.CoreV1(), o); err != nil {
+	if _, err := Gate(t.Context(), typedcore.New(c.CoreV1()), o); err != nil {
 		t.Fatalf("Gate after a passing write = %v", err)
 	}
-	if err := NewConfigMapSink(c.CoreV1()).Write(t.Context(), withVerdict(VerdictFail)); err != nil {
+	if err := NewConfigMapSink(typedcore.New(c.CoreV1())).Write(t.Context(), withVerdict(VerdictFail)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Gate(t.Context(), c.CoreV1(), o); CodeOf(err) != ExitFail {
+	if _, err := Gate(t.Context(), typedcore.New(c.CoreV1()), o); CodeOf(err) != ExitFail {
 		t.Fatalf("Gate after a failing write = %v, want exit 3", err)
 	}
 }
