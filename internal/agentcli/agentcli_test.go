@@ -221,3 +221,21 @@ func TestAReportThatCannotBePublishedFailsClosed(t *testing.T) {
 	}
 	assertClean(t, p, stdout, stderr)
 }
+
+func TestInAPodWithoutAPIAccessTheReportStillPrintsAndTheRunFailsClosed(t *testing.T) {
+	p := ststest.NewPod(t)
+	t.Setenv("KUBERNETES_SERVICE_HOST", "127.0.0.1") // in a pod, but no service account token mounted
+	t.Setenv("KUBERNETES_SERVICE_PORT", "1")
+	t.Setenv("KUBECONFIG", filepath.Join(t.TempDir(), "missing"))
+	code, stdout, stderr := run(t, "--format", "json", "--imds-timeout", "300ms")
+	if code != report.ExitUnverified {
+		t.Fatalf("exit %d, want 1\nstderr: %s", code, stderr)
+	}
+	if r := decodeOne(t, stdout); r.Verdict != report.VerdictPass {
+		t.Errorf("verdict %s: the checks must still run", r.Verdict)
+	}
+	if !strings.Contains(stderr, "could not be published to configmap, annotation, event") {
+		t.Errorf("stderr must say the report was not published: %s", stderr)
+	}
+	assertClean(t, p, stdout, stderr)
+}

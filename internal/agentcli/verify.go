@@ -30,6 +30,9 @@ type verifyOptions struct {
 	streams Streams
 	parsed  report.Format
 	color   bool
+	// podSinks is set when the Kubernetes sinks were chosen by default (in a pod),
+	// not asked for: failing to reach the apiserver then still runs the checks.
+	podSinks bool
 }
 
 // DefaultTimeout bounds a whole verification run.
@@ -89,6 +92,7 @@ func (o *verifyOptions) complete() error {
 		o.sinks = []string{"stdout"}
 		if o.inPod() {
 			o.sinks = append(o.sinks, "configmap", "annotation", "event")
+			o.podSinks = true
 		}
 	}
 	if o.timeout <= 0 || o.imdsTimeout <= 0 {
@@ -115,7 +119,15 @@ func (o *verifyOptions) run(ctx context.Context) error {
 	ctx = log.WithContext(ctx)
 
 	specs, _ := parseSinks(o.sinks)
+	var failed []string
 	sinks, err := o.buildSinks(specs)
+	if err != nil && o.podSinks {
+		// In a pod without API access (automountServiceAccountToken: false):
+		// verify anyway and print the report, then fail closed on publishing.
+		log.Error().Err(err).Msg("the Kubernetes sinks are unavailable; the report goes to stdout only")
+		failed = []string{"configmap", "annotation", "event"}
+		sinks, err = o.buildSinks([]sinkSpec{{kind: "stdout"}})
+	}
 	if err != nil {
 		return err
 	}
@@ -129,7 +141,6 @@ func (o *verifyOptions) run(ctx context.Context) error {
 	log.Info().Str("verdict", string(r.Verdict)).Str("roleArn", r.Subject.RoleArn).
 		Strs("failing", r.FailingIDs()).Msg("verification finished")
 
-	var failed []string
 	for _, s := range sinks {
 		if err := s.Write(ctx, r); err != nil {
 			log.Error().Err(err).Str("sink", s.Name()).Msg("could not publish the report")
