@@ -71,7 +71,7 @@ const defaultRegion = "us-east-1"
 // with bounded retries: throttling, 5xx and network errors are retried with
 // jitter (3 attempts, backoff at most 1 s), refusals are not; each attempt
 // is bounded by the HTTP client's timeout and each call by its context.
-func NewAWSClients(ctx context.Context, callTimeout time.Duration, _ func(string) (string, bool)) (preflight.IAMAPI, preflight.DescribeClusterAPI, error) {
+func NewAWSClients(ctx context.Context, callTimeout time.Duration) (preflight.IAMAPI, preflight.DescribeClusterAPI, error) {
 	attempt := callTimeout / 2
 	cfg, err := config.LoadDefaultConfig(ctx,
 		config.WithDefaultRegion(defaultRegion),

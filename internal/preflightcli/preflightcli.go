@@ -51,7 +51,7 @@ type Deps struct {
 	// Kube builds the Kubernetes clients from the kubectl flags (default: NewKubeClients).
 	Kube func(*genericclioptions.ConfigFlags) (kubernetes.Interface, dynamic.Interface, *rest.Config, error)
 	// AWS builds the IAM and EKS clients (default: NewAWSClients, the SDK's default chain).
-	AWS func(ctx context.Context, callTimeout time.Duration, lookupEnv func(string) (string, bool)) (preflight.IAMAPI, preflight.DescribeClusterAPI, error)
+	AWS func(ctx context.Context, callTimeout time.Duration) (preflight.IAMAPI, preflight.DescribeClusterAPI, error)
 	// JobRunner runs the verification Job's pod where no kubelet does.
 	// Default nil: the cluster runs it; --local-agent PATH sets a LocalAgentRunner.
 	JobRunner preflight.JobRunner
@@ -162,7 +162,7 @@ func (g *globalOptions) run(ctx context.Context) (context.Context, context.Cance
 		done()
 		return nil, nil, Clients{}, usage("kubernetes: %v", err)
 	}
-	c.IAM, c.EKS, err = g.deps.AWS(ctx, g.callTimeout, g.streams.LookupEnv)
+	c.IAM, c.EKS, err = g.deps.AWS(ctx, g.callTimeout)
 	if err != nil {
 		done()
 		return nil, nil, Clients{}, fmt.Errorf("aws: %w", err)

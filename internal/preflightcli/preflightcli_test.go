@@ -117,7 +117,7 @@ func (w *world) run(t *testing.T, runner preflight.JobRunner, args ...string) (i
 		Kube: func(*genericclioptions.ConfigFlags) (kubernetes.Interface, dynamic.Interface, *rest.Config, error) {
 			return w.kube, nil, &rest.Config{Host: "https://127.0.0.1:1"}, nil
 		},
-		AWS: func(context.Context, time.Duration, func(string) (string, bool)) (preflight.IAMAPI, preflight.DescribeClusterAPI, error) {
+		AWS: func(context.Context, time.Duration) (preflight.IAMAPI, preflight.DescribeClusterAPI, error) {
 			return w.iam, nil, nil
 		},
 		JobRunner: runner,

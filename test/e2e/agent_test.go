@@ -2,12 +2,10 @@ package e2e
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"io"
 	"net/url"
-	"os/exec"
 	"slices"
 	"strings"
 	"testing"
@@ -76,27 +74,8 @@ func execAgent(t *testing.T, env, args []string) *agentRun {
 	requireLoopbackEndpoints(t, env)
 	requireLoopbackArgs(t, args)
 	suite.outputs.giveSecrets(env)
-	ctx, cancel := context.WithTimeout(t.Context(), agentDeadline)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, suite.bins.agent, args...) // killed by PID at the deadline
-	cmd.Env = env
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	cmd.WaitDelay = 5 * time.Second
-	started := time.Now()
-	err := cmd.Run()
-	r := &agentRun{args: args, stdout: stdout.Bytes(), stderr: stderr.Bytes(), started: started, elapsed: time.Since(started)}
-	suite.outputs.add(t.Name()+": stdout", r.stdout)
-	suite.outputs.add(t.Name()+": stderr", r.stderr)
-	var exitErr *exec.ExitError
-	switch {
-	case ctx.Err() != nil:
-		t.Fatalf("podcred-agent %s did not finish within %s; stderr: %s", strings.Join(args, " "), agentDeadline, r.stderr)
-	case errors.As(err, &exitErr):
-		r.code = exitErr.ExitCode()
-	case err != nil:
-		t.Fatalf("run podcred-agent: %v", err)
-	}
+	p := runProcess(t, "podcred-agent", agentDeadline, env, suite.bins.agent, args...)
+	r := &agentRun{args: args, code: p.code, stdout: p.stdout, stderr: p.stderr, started: p.started, elapsed: p.elapsed}
 	command := "verify"
 	if len(args) > 0 && args[0] == "gate" {
 		command = "gate"

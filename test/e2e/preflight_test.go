@@ -4,10 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -52,28 +50,9 @@ func runPreflight(t *testing.T, args ...string) *preflightRun {
 	bin := preflightBinary(t)
 	env := append(sb(t).Env(), "PATH=/usr/local/bin:/usr/bin:/bin", "HOME="+t.TempDir())
 	requireLoopbackEndpoints(t, env)
-	ctx, cancel := context.WithTimeout(t.Context(), preflightDeadline)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, args...)
-	cmd.Env = env
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	cmd.WaitDelay = 5 * time.Second
-	started := time.Now()
-	err := cmd.Run()
-	r := &preflightRun{args: args, stdout: stdout.Bytes(), stderr: stderr.Bytes()}
-	suite.outputs.add(t.Name()+": preflight stdout", r.stdout)
-	suite.outputs.add(t.Name()+": preflight stderr", r.stderr)
-	var exitErr *exec.ExitError
-	switch {
-	case ctx.Err() != nil:
-		t.Fatalf("podcred-preflight %s did not finish within %s; stderr: %s", strings.Join(args, " "), preflightDeadline, r.stderr)
-	case errors.As(err, &exitErr):
-		r.code = exitErr.ExitCode()
-	case err != nil:
-		t.Fatalf("run podcred-preflight: %v", err)
-	}
-	t.Logf("podcred-preflight %s: exit %d in %s", strings.Join(args, " "), r.code, time.Since(started).Round(time.Millisecond))
+	p := runProcess(t, "podcred-preflight", preflightDeadline, env, bin, args...)
+	r := &preflightRun{args: args, code: p.code, stdout: p.stdout, stderr: p.stderr}
+	t.Logf("podcred-preflight %s: exit %d in %s", strings.Join(args, " "), r.code, p.elapsed.Round(time.Millisecond))
 	if r.code == report.ExitUsage {
 		t.Fatalf("podcred-preflight %s: exit 2 (bad usage): %s", strings.Join(args, " "), r.stderr)
 	}

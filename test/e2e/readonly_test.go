@@ -1,8 +1,6 @@
 package e2e
 
 import (
-	"bytes"
-	"context"
 	"os/exec"
 	"testing"
 
@@ -22,23 +20,15 @@ func TestAgentWorksOnAReadOnlyRootFilesystem(t *testing.T) {
 	env := scenarioEnv(t, scenario(t, "healthy"))
 	requireLoopbackEndpoints(t, env)
 	suite.outputs.giveSecrets(env)
-	ctx, cancel := context.WithTimeout(t.Context(), agentDeadline)
-	defer cancel()
 	script := `mount -o remount,bind,ro / && ! touch /podcred-rw-probe 2>/dev/null && exec "$0" "$@"`
-	cmd := exec.CommandContext(ctx, unshare, "--mount", "--propagation", "private", "sh", "-c", script,
+	p := runProcess(t, "podcred-agent (read-only root)", agentDeadline, env, unshare, "--mount", "--propagation", "private", "sh", "-c", script,
 		suite.bins.agent, "--format", "json", "--sink", "stdout,configmap,annotation,event", "--kubeconfig", getenv(env, "KUBECONFIG"))
-	cmd.Env = env
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err = cmd.Run()
-	suite.outputs.add(t.Name()+": stdout", stdout.Bytes())
-	suite.outputs.add(t.Name()+": stderr", stderr.Bytes())
-	if err != nil {
-		t.Fatalf("agent on a read-only root: %v\nstderr: %s", err, stderr.String())
+	if p.code != 0 {
+		t.Fatalf("agent on a read-only root: exit %d\nstderr: %s", p.code, p.stderr)
 	}
-	r, err := decodeOneReport(stdout.Bytes())
+	r, err := decodeOneReport(p.stdout)
 	if err != nil {
-		t.Fatalf("stdout: %v\n%s", err, stdout.String())
+		t.Fatalf("stdout: %v\n%s", err, p.stdout)
 	}
 	if r.Verdict != report.VerdictPass {
 		t.Errorf("verdict %s on a read-only root, want pass: %s", r.Verdict, findings(r))
