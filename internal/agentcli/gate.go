@@ -18,7 +18,8 @@ type gateOptions struct {
 	configMap      string
 	roleARN        string
 	maxAge         time.Duration
-	allowWarn      bool
+	strict         bool
+	allowWarn      bool // deprecated: warn opens by default
 	kubeconfig     string
 	timeout        time.Duration
 }
@@ -27,11 +28,17 @@ func newGateCommand(s Streams) *cobra.Command {
 	o := &gateOptions{}
 	cmd := &cobra.Command{
 		Use:   "gate --service-account SA",
-		Short: "Exit 0 only when a fresh podcred report for the ServiceAccount says pass",
-		Long: `gate reads the report ConfigMap (podcred-<sa>) written by the agent and exits 0 only when it is
-podcred's, for this namespace, ServiceAccount (and role, when --role-arn or AWS_ROLE_ARN is set), no
-older than --max-age, unexpired, and says pass (or warn with --allow-warn). Otherwise it says why and
-exits 3 (the report says fail), 4 (warn refused) or 1 (no usable report). For Litmus cmdProbes and scripts.`,
+		Short: "Exit 0 only when a fresh podcred report for the ServiceAccount says pass (or warn)",
+		Long: `gate reads the report ConfigMap (podcred-<sa>) written by the agent and exits 0 only when the
+gate contract lets it open: the report is podcred's, complete (every check this agent version
+publishes, the identity checks passed), for this namespace, ServiceAccount (and role, when --role-arn
+or AWS_ROLE_ARN is set), no older than --max-age, not dated in the future, unexpired, and says pass —
+or warn, unless --strict. Otherwise it says why in one line and exits 3 (the report says fail),
+4 (warn refused by --strict) or 1 (no usable report). For Litmus cmdProbes and scripts.`,
+		Example: `  # Litmus cmdProbe (mode SOT, runProperties.stopOnFailure: true)
+  podcred-agent gate --service-account litmus-admin --max-age 1h
+  # refuse warn verdicts too
+  podcred-agent gate --service-account litmus-admin --max-age 15m --strict`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := cli.ApplyEnv(cmd, s.LookupEnv); err != nil {
@@ -52,7 +59,8 @@ exits 3 (the report says fail), 4 (warn refused) or 1 (no usable report). For Li
 			}
 			r, err := report.Gate(cmd.Context(), c, report.GateOptions{
 				Namespace: o.namespace, ServiceAccount: o.serviceAccount, ConfigMap: o.configMap,
-				RoleArn: o.roleARN, MaxAge: o.maxAge, AllowWarn: o.allowWarn, Timeout: o.timeout,
+				RoleArn: o.roleARN, MaxAge: o.maxAge, Strict: o.strict, Timeout: o.timeout,
+				Required: credcheck.GateRequired, Proof: credcheck.GateProof,
 			})
 			if err != nil {
 				return err
@@ -67,8 +75,10 @@ exits 3 (the report says fail), 4 (warn refused) or 1 (no usable report). For Li
 	f.StringVar(&o.serviceAccount, "service-account", "", "ServiceAccount whose report gates the experiment (required)")
 	f.StringVar(&o.configMap, "configmap", "", "report ConfigMap (default podcred-<service-account>)")
 	f.StringVar(&o.roleARN, "role-arn", "", "role the report must be for (default $AWS_ROLE_ARN when set)")
-	f.DurationVar(&o.maxAge, "max-age", report.DefaultMaxAge, "oldest report accepted")
+	f.DurationVar(&o.maxAge, "max-age", report.DefaultMaxAge, "oldest report accepted (must be positive)")
+	f.BoolVar(&o.strict, "strict", false, "refuse a warn verdict (exit 4)")
 	f.BoolVar(&o.allowWarn, "allow-warn", false, "accept a warn verdict")
+	_ = f.MarkDeprecated("allow-warn", "warn verdicts open the gate by default; use --strict to refuse them")
 	f.StringVar(&o.kubeconfig, "kubeconfig", "", "kubeconfig outside a cluster (default: in-cluster config)")
 	f.DurationVar(&o.timeout, "timeout", 10*time.Second, "bound on the API call")
 	return cmd

@@ -1,10 +1,15 @@
 package agentcli
 
 import (
+	"context"
 	"fmt"
 	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
 
 	"github.com/podcred/podcred/internal/cli"
+	"github.com/podcred/podcred/pkg/credcheck"
 	"github.com/podcred/podcred/pkg/report"
 )
 
@@ -77,4 +82,31 @@ func hasSink(specs []sinkSpec, kind string) bool {
 		}
 	}
 	return false
+}
+
+// markPending clears the previous verdict in the report ConfigMap before the
+// checks run, when the configmap sink is in use, so that a run that crashes
+// or hangs cannot leave an old pass for a label-selector gate to find (the
+// gate contract, pkg/report/gate.go). It needs the subject up front, from
+// POD_NAMESPACE and POD_SERVICE_ACCOUNT (every shipped manifest sets both).
+// A failure is logged, not fatal: publishing the verdict decides the exit
+// code, and it fails closed when the ConfigMap cannot be written.
+func (o *verifyOptions) markPending(ctx context.Context, sinks []report.Sink, started time.Time) {
+	log := zerolog.Ctx(ctx)
+	for _, s := range sinks {
+		cm, ok := s.(*report.ConfigMapSink)
+		if !ok {
+			continue
+		}
+		ns, _ := o.streams.LookupEnv(credcheck.EnvPodNamespace)
+		sa, _ := o.streams.LookupEnv(credcheck.EnvPodServiceAcct)
+		if ns == "" || sa == "" {
+			log.Warn().Msgf("%s or %s is not set: the previous verdict is not cleared before verifying",
+				credcheck.EnvPodNamespace, credcheck.EnvPodServiceAcct)
+			return
+		}
+		if err := cm.MarkPending(ctx, report.Subject{Namespace: ns, ServiceAccount: sa}, started); err != nil {
+			log.Warn().Err(err).Msg("could not clear the previous verdict before verifying")
+		}
+	}
 }

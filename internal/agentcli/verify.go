@@ -98,6 +98,9 @@ func (o *verifyOptions) complete() error {
 	if o.timeout <= 0 || o.imdsTimeout <= 0 {
 		return report.UsageError(errors.New("--timeout and --imds-timeout must be positive"))
 	}
+	if err := o.validateIMDSEndpoint(); err != nil {
+		return err
+	}
 	for _, arn := range o.denyRoleARNs {
 		if _, err := credcheck.ParseRoleARN(arn); err != nil {
 			return report.UsageError(fmt.Errorf("--deny-role-arn: %w", err))
@@ -131,6 +134,7 @@ func (o *verifyOptions) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	o.markPending(ctx, sinks, time.Now())
 	r := credcheck.Verify(ctx, credcheck.Options{
 		Audience:     o.audience,
 		DenyRoleARNs: o.denyRoleARNs,

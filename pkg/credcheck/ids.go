@@ -46,3 +46,18 @@ var specByID = func() map[string]Spec {
 	}
 	return m
 }()
+
+// GateRequired lists the checks every report of this agent version carries:
+// a gate refuses a report that lacks one (report.GateOptions.Required).
+var GateRequired = func() []string {
+	ids := make([]string, len(AgentSpecs))
+	for i, s := range AgentSpecs {
+		ids[i] = s.ID
+	}
+	return ids
+}()
+
+// GateProof lists the checks that prove the pod gets its own role: a gate
+// opens only when each of them passed (or warned), never on a report where
+// they were skipped (report.GateOptions.Proof).
+var GateProof = []string{IDEnvRoleArn, IDEnvTokenFile, IDTokenSubject, IDSTSAssumeRole, IDSTSCallerIdentity, IDChainSource}

@@ -261,7 +261,7 @@ func publishedAt(ctx context.Context, c kubernetes.Interface, ns, sa string) tim
 // the ConfigMap is podcred's, readable and consistent, and about this SA) and
 // accepts it, whatever its verdict, when it was published after prev.
 func freshReport(ctx context.Context, c kubernetes.Interface, ns, sa string, prev time.Time) (*report.Report, bool) {
-	r, err := report.Gate(ctx, typedcore.New(c.CoreV1()), report.GateOptions{Namespace: ns, ServiceAccount: sa, AllowWarn: true, MaxAge: 24 * time.Hour})
+	r, err := report.Gate(ctx, typedcore.New(c.CoreV1()), report.GateOptions{Namespace: ns, ServiceAccount: sa, MaxAge: 24 * time.Hour, Required: credcheck.GateRequired, Proof: credcheck.GateProof})
 	if err != nil {
 		var ge *report.GateError
 		if !errors.As(err, &ge) || ge.Report == nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -91,6 +92,54 @@ func (s *ConfigMapSink) apply(ctx context.Context, want *corev1.ConfigMap) error
 	})
 }
 
+// MarkPending clears the previous verdict of subj's report ConfigMap before
+// a verification starts, so that a run that crashes or hangs never leaves an
+// old pass behind for a label-selector gate (a Litmus k8sProbe) to find: the
+// verdict label and data become PendingVerdict, report.json is removed and
+// AnnotationStartedAt records started. Write replaces all of it with the
+// new report. A ConfigMap that does not exist is left absent (no gate opens
+// on a missing report); one not labelled as podcred's is refused, as Write
+// refuses it.
+func (s *ConfigMapSink) MarkPending(ctx context.Context, subj Subject, started time.Time) error {
+	name := ConfigMapName(subj.ServiceAccount)
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		var cur *corev1.ConfigMap
+		err := s.cfg.call(ctx, func(ctx context.Context) error {
+			var err error
+			cur, err = s.client.GetConfigMap(ctx, subj.Namespace, name)
+			return err
+		})
+		if apierrors.IsNotFound(err) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if cur.Labels[LabelManagedBy] != ManagedByValue {
+			return fmt.Errorf("configmap exists and is not labelled %s=%s: refusing to touch it", LabelManagedBy, ManagedByValue)
+		}
+		upd := cur.DeepCopy()
+		upd.Labels[LabelVerdict] = PendingVerdict
+		upd.Data = map[string]string{DataVerdict: PendingVerdict}
+		upd.BinaryData = nil
+		if upd.Annotations == nil {
+			upd.Annotations = map[string]string{}
+		}
+		for _, k := range []string{AnnotationCheckedAt, AnnotationExpiresAt, AnnotationRoleArn} {
+			delete(upd.Annotations, k)
+		}
+		upd.Annotations[AnnotationStartedAt] = formatTime(started)
+		return s.cfg.call(ctx, func(ctx context.Context) error {
+			_, err := s.client.UpdateConfigMap(ctx, upd)
+			return err
+		})
+	})
+	if err != nil {
+		return fmt.Errorf("mark configmap %s/%s pending: %w", subj.Namespace, name, err)
+	}
+	return nil
+}
+
 // desiredConfigMap builds the ConfigMap that carries r.
 func desiredConfigMap(r *Report) (*corev1.ConfigMap, error) {
 	body, err := MarshalJSON(r)
@@ -136,6 +185,7 @@ func mergeConfigMap(cur, want *corev1.ConfigMap) *corev1.ConfigMap {
 	}
 	delete(upd.Annotations, AnnotationExpiresAt)
 	delete(upd.Annotations, AnnotationRoleArn)
+	delete(upd.Annotations, AnnotationStartedAt)
 	maps.Copy(upd.Annotations, want.Annotations)
 	upd.Data = maps.Clone(want.Data)
 	upd.BinaryData = nil

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"maps"
 	"reflect"
 	"strings"
@@ -242,7 +243,9 @@ func TestConfigMapSinkHandlesALongServiceAccountName(t *testing.T) {
 	if cm.Labels[LabelServiceAccount] != LabelValue(sa) {
 		t.Errorf("label = %q, want LabelValue(sa)", cm.Labels[LabelServiceAccount])
 	}
-	got, err := Gate(t.Context(), typedcore.New(c.CoreV1()), GateOptions{Namespace: testNS, ServiceAccount: sa, Now: func() time.Time { return t0 }})
+	o := gateOptions(func() time.Time { return t0 })
+	o.ServiceAccount = sa
+	got, err := Gate(t.Context(), typedcore.New(c.CoreV1()), o)
 	if err != nil || got.Subject.ServiceAccount != sa {
 		t.Errorf("Gate on the long name = %v, %v", got, err)
 	}
@@ -274,5 +277,65 @@ func TestConfigMapSinkRejectsUnpublishableReports(t *testing.T) {
 	}
 	if err := NewConfigMapSink(typedcore.New(fake.NewClientset().CoreV1())).Write(t.Context(), nil); err == nil {
 		t.Error("Write(nil) succeeded")
+	}
+}
+
+func TestMarkPendingClearsTheOldVerdictUntilTheNextWrite(t *testing.T) {
+	c := fake.NewClientset()
+	sink := NewConfigMapSink(typedcore.New(c.CoreV1()))
+	if err := sink.Write(t.Context(), passing()); err != nil {
+		t.Fatal(err)
+	}
+	subj := Subject{Namespace: testNS, ServiceAccount: testSA}
+	if err := sink.MarkPending(t.Context(), subj, t0.Add(time.Minute)); err != nil {
+		t.Fatalf("MarkPending: %v", err)
+	}
+	cm := getConfigMap(t, c, testSA)
+	if cm.Labels[LabelVerdict] != PendingVerdict || cm.Data[DataVerdict] != PendingVerdict {
+		t.Errorf("after MarkPending: label %q, data %q; want %q", cm.Labels[LabelVerdict], cm.Data[DataVerdict], PendingVerdict)
+	}
+	if _, ok := cm.Data[DataReport]; ok {
+		t.Errorf("the old report.json is still there")
+	}
+	if _, ok := cm.Annotations[AnnotationCheckedAt]; ok || cm.Annotations[AnnotationStartedAt] != "2026-11-26T10:01:00Z" {
+		t.Errorf("annotations after MarkPending: %v", cm.Annotations)
+	}
+	o := gateOptions(func() time.Time { return t0.Add(2 * time.Minute) })
+	if _, err := Gate(t.Context(), typedcore.New(c.CoreV1()), o); !strings.Contains(fmt.Sprint(err), "has not published") {
+		t.Errorf("Gate while pending = %v, want a pending refusal", err)
+	}
+
+	next := passing()
+	next.Finish(t0.Add(time.Minute))
+	if err := sink.Write(t.Context(), next); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := getConfigMap(t, c, testSA).Annotations[AnnotationStartedAt]; ok {
+		t.Errorf("the written report keeps the pending annotation")
+	}
+	if _, err := Gate(t.Context(), typedcore.New(c.CoreV1()), o); err != nil {
+		t.Errorf("Gate after the next write = %v", err)
+	}
+}
+
+func TestMarkPendingCreatesNothingAndTouchesNoForeignConfigMap(t *testing.T) {
+	c := fake.NewClientset()
+	sink := NewConfigMapSink(typedcore.New(c.CoreV1()))
+	subj := Subject{Namespace: testNS, ServiceAccount: testSA}
+	if err := sink.MarkPending(t.Context(), subj, t0); err != nil {
+		t.Fatalf("MarkPending without a ConfigMap: %v", err)
+	}
+	if _, err := c.CoreV1().ConfigMaps(testNS).Get(t.Context(), ConfigMapName(testSA), metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		t.Fatalf("MarkPending created a ConfigMap (%v)", err)
+	}
+	foreign := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: ConfigMapName(testSA), Namespace: testNS}, Data: map[string]string{"k": "v"}}
+	if _, err := c.CoreV1().ConfigMaps(testNS).Create(t.Context(), foreign, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := sink.MarkPending(t.Context(), subj, t0); err == nil || !strings.Contains(err.Error(), "not labelled") {
+		t.Errorf("MarkPending on a foreign ConfigMap = %v, want a refusal", err)
+	}
+	if got := getConfigMap(t, c, testSA); got.Data["k"] != "v" || len(got.Labels) != 0 {
+		t.Errorf("the foreign ConfigMap was changed: %+v", got)
 	}
 }

@@ -5,15 +5,49 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 )
 
-// DefaultMaxAge is how old a report the gate accepts by default.
+// The gate contract. Every gate form — `podcred-agent gate`, a Litmus
+// k8sProbe or cmdProbe, the agent as an init container or as an Argo step —
+// opens under the same rule (README, "The gate contract"):
+//
+//   - Verdicts: pass opens; warn opens unless the gate is strict (the agent
+//     exits 0 on warn unless --strict: a k8sProbe allows warn with the
+//     set-based selector `podcred.io/verdict in (pass,warn)`); fail, error,
+//     a verification still running (verdict "pending") and anything else
+//     keep it shut.
+//   - Freshness: the report finished no longer than MaxAge ago, is not past
+//     its ExpiresAt, and is not dated in the future beyond ClockSkew. Only the
+//     agent itself (init container, Argo step right before the chaos step) and
+//     this function are freshness-safe; a label selector cannot compare times,
+//     which is why the agent marks its ConfigMap pending before it verifies.
+//   - Content: a podcred AgentReport of the expected schema for this
+//     namespace, ServiceAccount (and role); labels, data and report agree;
+//     every Required check is present with a known status and every Proof
+//     check passed (or warned), so an all-skip or hand-made report never
+//     opens; the ConfigMap is not immutable (podcred never makes it so); and
+//     the report's pod, when it still exists and may be read, runs as that
+//     ServiceAccount.
+//
+// Who may write the verdict is enforced by admission, not here: deploy/
+// ships a ValidatingAdmissionPolicy that admits writes to podcred-* ConfigMaps
+// only from the ServiceAccount they name (and cluster admins).
+
+// DefaultMaxAge is the max age `podcred-agent gate` uses when none is given.
 const DefaultMaxAge = time.Hour
+
+// DefaultClockSkew is how far in the future a report's timestamps may lie
+// (clocks of the agent's node and the gate's differ a little).
+const DefaultClockSkew = time.Minute
+
+// PendingVerdict is the verdict label and data value of a report ConfigMap
+// whose agent has started verifying and not yet published (see
+// ConfigMapSink.MarkPending). No gate opens on it.
+const PendingVerdict = "pending"
 
 // GateOptions says which report the gate reads and what it accepts.
 type GateOptions struct {
@@ -24,30 +58,44 @@ type GateOptions struct {
 	ConfigMap string
 	// RoleArn, when set, must equal the report's subject role.
 	RoleArn string
-	// MaxAge is the oldest report accepted, measured from its finish time
-	// (default DefaultMaxAge).
+	// MaxAge is the oldest report accepted, measured from its finish time.
+	// It must be positive: a gate without a freshness bound is a usage error.
 	MaxAge time.Duration
-	// AllowWarn accepts a warn verdict.
-	AllowWarn bool
+	// Strict refuses a warn verdict (by default warn opens, as the agent
+	// exits 0 on warn).
+	Strict bool
+	// Required lists the check IDs a report must carry, each with a known
+	// status; Proof lists those that must have passed (or warned). The agent
+	// publishes them (credcheck.GateRequired, credcheck.GateProof); Proof
+	// must not be empty.
+	Required []string
+	Proof    []string
+	// ClockSkew is how far in the future timestamps may lie (default
+	// DefaultClockSkew).
+	ClockSkew time.Duration
 	// Now is the clock (default time.Now).
 	Now func() time.Time
-	// Timeout bounds the API call (default DefaultCallTimeout).
+	// Timeout bounds each API call (default DefaultCallTimeout).
 	Timeout time.Duration
 }
 
 // complete fills in defaults and rejects unusable options.
 func (o GateOptions) complete() (GateOptions, error) {
-	if o.Namespace == "" || o.ServiceAccount == "" {
+	switch {
+	case o.Namespace == "" || o.ServiceAccount == "":
 		return o, errors.New("gate: namespace and service account are required")
-	}
-	if o.MaxAge < 0 {
-		return o, fmt.Errorf("gate: max age %s is negative", o.MaxAge)
+	case o.MaxAge <= 0:
+		return o, fmt.Errorf("gate: max age must be positive, not %s: a gate must bound how old a verdict may be", o.MaxAge)
+	case len(o.Proof) == 0:
+		return o, errors.New("gate: no proof checks given: the gate cannot tell a real report from an empty one")
+	case o.ClockSkew < 0:
+		return o, fmt.Errorf("gate: clock skew %s is negative", o.ClockSkew)
 	}
 	if o.ConfigMap == "" {
 		o.ConfigMap = ConfigMapName(o.ServiceAccount)
 	}
-	if o.MaxAge == 0 {
-		o.MaxAge = DefaultMaxAge
+	if o.ClockSkew == 0 {
+		o.ClockSkew = DefaultClockSkew
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -58,15 +106,13 @@ func (o GateOptions) complete() (GateOptions, error) {
 	return o, nil
 }
 
-// Gate reads the report ConfigMap and returns the report only when it is
-// podcred's, readable, a fresh AgentReport for o's namespace, ServiceAccount
-// (and role, when o.RoleArn is set), consistent with its labels, and says
-// pass (or warn, with o.AllowWarn).
+// Gate reads the report ConfigMap and returns the report only when the gate
+// contract above lets it open.
 //
 // Any other outcome is an *ExitError whose Err is a *GateError saying
-// precisely why, and whose Code is GateError.ExitCode(): main can use CodeOf
-// directly, and errors.As reaches the GateError. Unusable options are a
-// UsageError (exit 2).
+// precisely why, in one line, and whose Code is GateError.ExitCode(): main
+// can use CodeOf directly, and errors.As reaches the GateError. Unusable
+// options are a UsageError (exit 2).
 func Gate(ctx context.Context, c CoreClient, o GateOptions) (*Report, error) {
 	o, err := o.complete()
 	if err != nil {
@@ -81,95 +127,66 @@ func Gate(ctx context.Context, c CoreClient, o GateOptions) (*Report, error) {
 
 // gate does Gate's work with completed options.
 func gate(ctx context.Context, c CoreClient, o GateOptions) (*Report, *GateError) {
-	reject := func(reason string, r *Report, err error, format string, args ...any) *GateError {
-		return &GateError{Reason: reason, Namespace: o.Namespace, ConfigMap: o.ConfigMap,
-			Detail: fmt.Sprintf(format, args...), Report: r, Err: err}
-	}
+	j := judge{o: o}
 	cctx, cancel := context.WithTimeout(ctx, o.Timeout)
 	cm, err := c.GetConfigMap(cctx, o.Namespace, o.ConfigMap)
 	cancel()
 	switch {
 	case apierrors.IsNotFound(err):
-		return nil, reject(GateNotFound, nil, nil,
+		return nil, j.reject(GateNotFound, nil, nil,
 			"not found: run podcred-agent under service account %s (its in-pod default sinks include configmap) before gating", o.ServiceAccount)
 	case err != nil:
-		return nil, reject(GateAPIError, nil, err, "cannot read it")
+		return nil, j.reject(GateAPIError, nil, err, "cannot read it")
 	}
+	r, gerr := j.parse(cm)
+	if gerr != nil {
+		return nil, gerr
+	}
+	for _, rule := range []func(*corev1.ConfigMap, *Report) *GateError{
+		j.subject, j.consistent, j.complete, j.fresh,
+	} {
+		if gerr := rule(cm, r); gerr != nil {
+			return nil, gerr
+		}
+	}
+	if gerr := j.verdict(r); gerr != nil {
+		return nil, gerr
+	}
+	if gerr := j.podRanAsSubject(ctx, c, r); gerr != nil {
+		return nil, gerr
+	}
+	return r, nil
+}
+
+// parse checks that cm is podcred's, mutable and not pending, and decodes
+// its report.
+func (j judge) parse(cm *corev1.ConfigMap) (*Report, *GateError) {
 	if got := cm.Labels[LabelManagedBy]; got != ManagedByValue {
-		return nil, reject(GateNotManaged, nil, nil,
+		return nil, j.reject(GateNotManaged, nil, nil,
 			"not labelled %s=%s (found %q): refusing a report podcred did not write", LabelManagedBy, ManagedByValue, got)
+	}
+	if cm.Immutable != nil && *cm.Immutable {
+		return nil, j.reject(GateImmutable, nil, nil,
+			"is immutable: podcred never writes an immutable report, so this one was made by someone else; delete it and run podcred-agent again")
+	}
+	if cm.Labels[LabelVerdict] == PendingVerdict || cm.Data[DataVerdict] == PendingVerdict {
+		return nil, j.reject(GatePending, nil, nil,
+			"a verification started at %s has not published its verdict (still running, or it crashed): wait for it or run podcred-agent again",
+			cm.Annotations[AnnotationStartedAt])
 	}
 	raw, ok := cm.Data[DataReport]
 	if !ok {
-		return nil, reject(GateUnreadable, nil, nil, "has no %s", DataReport)
+		return nil, j.reject(GateUnreadable, nil, nil, "has no %s", DataReport)
 	}
 	var r Report
 	if err := json.Unmarshal([]byte(raw), &r); err != nil {
-		return nil, reject(GateUnreadable, nil, err, "%s is not a readable report", DataReport)
+		return nil, j.reject(GateUnreadable, nil, err, "%s is not a readable report", DataReport)
 	}
 	if r.SchemaVersion != SchemaVersion {
-		return nil, reject(GateSchema, &r, nil, "report schemaVersion %q is not %s", r.SchemaVersion, SchemaVersion)
+		return nil, j.reject(GateSchema, &r, nil, "report schemaVersion %q is not %s", r.SchemaVersion, SchemaVersion)
 	}
 	if r.Kind != KindAgent {
-		return nil, reject(GateKind, &r, nil, "report kind %q is not %s", r.Kind, KindAgent)
+		return nil, j.reject(GateKind, &r, nil, "report kind %q is not %s", r.Kind, KindAgent)
 	}
-	if s := r.Subject; s.Namespace != o.Namespace || s.ServiceAccount != o.ServiceAccount {
-		return nil, reject(GateSubject, &r, nil, "report is for service account %s/%s, not %s/%s",
-			s.Namespace, s.ServiceAccount, o.Namespace, o.ServiceAccount)
-	}
-	if o.RoleArn != "" && r.Subject.RoleArn != o.RoleArn {
-		return nil, reject(GateRole, &r, nil, "report is for role %q, not %q", r.Subject.RoleArn, o.RoleArn)
-	}
-	if detail := inconsistency(cm, &r, o.ServiceAccount); detail != "" {
-		return nil, reject(GateInconsistent, &r, nil, "%s: refusing it", detail)
-	}
-	now := o.Now()
-	if age := now.Sub(r.FinishedAt); age > o.MaxAge {
-		return nil, reject(GateStale, &r, nil, "report is %s old (checked at %s), over the %s max age: run podcred-agent again",
-			age.Round(time.Second), formatTime(r.FinishedAt), o.MaxAge)
-	}
-	if r.ExpiresAt != nil && !now.Before(*r.ExpiresAt) {
-		return nil, reject(GateExpired, &r, nil, "report expired at %s (%s ago): the credentials it vouched for are gone; run podcred-agent again",
-			formatTime(*r.ExpiresAt), now.Sub(*r.ExpiresAt).Round(time.Second))
-	}
-	switch r.Verdict {
-	case VerdictPass:
-		return &r, nil
-	case VerdictWarn:
-		if o.AllowWarn {
-			return &r, nil
-		}
-		return nil, reject(GateWarned, &r, nil, "verdict warn (checks %s): allow warnings to accept it",
-			strings.Join(idsWithStatus(r.Checks, StatusWarn), ", "))
-	case VerdictFail:
-		return nil, reject(GateFailed, &r, nil, "verdict fail: failing checks %s", strings.Join(r.FailingIDs(), ", "))
-	default: // VerdictError: inconsistency has ruled out anything else
-		return nil, reject(GateErrored, &r, nil, "verdict error: could not verify (checks %s)", strings.Join(r.FailingIDs(), ", "))
-	}
-}
-
-// inconsistency returns why the ConfigMap's parts disagree with each other
-// or with the report's own checks, or "" when they agree. A report edited by
-// hand, or half-written, is refused rather than trusted.
-func inconsistency(cm *corev1.ConfigMap, r *Report, sa string) string {
-	switch {
-	case !validVerdict(r.Verdict):
-		return fmt.Sprintf("report verdict %q is not one of pass, warn, fail, error", r.Verdict)
-	case len(r.Checks) == 0:
-		return "report has no checks"
-	case Aggregate(r.Checks) != r.Verdict:
-		return fmt.Sprintf("report verdict %s does not follow from its checks (%s)", r.Verdict, Aggregate(r.Checks))
-	case cm.Labels[LabelVerdict] != string(r.Verdict):
-		return fmt.Sprintf("label %s=%q disagrees with the report verdict %s", LabelVerdict, cm.Labels[LabelVerdict], r.Verdict)
-	case cm.Data[DataVerdict] != string(r.Verdict):
-		return fmt.Sprintf("data %s=%q disagrees with the report verdict %s", DataVerdict, cm.Data[DataVerdict], r.Verdict)
-	case cm.Labels[LabelServiceAccount] != LabelValue(sa):
-		return fmt.Sprintf("label %s=%q disagrees with service account %s", LabelServiceAccount, cm.Labels[LabelServiceAccount], sa)
-	case r.FinishedAt.IsZero():
-		return "report has no finish time"
-	}
-	if at, ok := cm.Annotations[AnnotationCheckedAt]; ok && at != formatTime(r.FinishedAt) {
-		return fmt.Sprintf("annotation %s=%q disagrees with the report finish time %s", AnnotationCheckedAt, at, formatTime(r.FinishedAt))
-	}
-	return ""
+	return &r, nil
 }

@@ -9,7 +9,9 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
 
@@ -32,28 +34,70 @@ func TestGate(t *testing.T) {
 		report     *Report                 // what the agent wrote; nil for no ConfigMap
 		cm         func(*corev1.ConfigMap) // changes made to it afterwards
 		opts       func(*GateOptions)
-		now        time.Time // zero means t0 + 10 minutes
-		wantReason string    // "" means the gate opens
+		pod        *corev1.Pod // a pod the gate may read
+		now        time.Time   // zero means t0 + 10 minutes
+		wantReason string      // "" means the gate opens
 		wantCode   int
 		wantInMsg  []string
 	}{
 		{name: "a fresh passing report opens the gate", report: passing()},
 		{name: "a passing report for the expected role opens the gate", report: passing(),
 			opts: func(o *GateOptions) { o.RoleArn = testRole }},
-		{name: "a warning opens the gate when warnings are allowed", report: withVerdict(VerdictWarn),
-			opts: func(o *GateOptions) { o.AllowWarn = true }},
+		{name: "a warning opens the gate, as the agent exits 0 on warn", report: withVerdict(VerdictWarn)},
+		{name: "a report dated within the clock-skew allowance opens the gate", report: passing(), now: t0.Add(-30 * time.Second)},
+		{name: "a report whose pod runs as its service account opens the gate", report: passing(),
+			pod: reportPod(testSA, "0b6f1c6e-7d2a-4c55-9f57-2a3b4c5d6e7f")},
+		{name: "a report whose pod was replaced by a namesake opens the gate", report: passing(),
+			pod: reportPod("someone-else", "another-uid")},
 		{name: "a two-hour-old report without expiry opens a gate whose max age is three hours",
 			report: func() *Report { r := passing(); r.ExpiresAt = nil; return r }(),
 			now:    t0.Add(2 * time.Hour), opts: func(o *GateOptions) { o.MaxAge = 3 * time.Hour; o.Now = nil }},
 		{name: "a report under a custom configmap name is found", report: passing(),
 			cm: func(cm *corev1.ConfigMap) { cm.Name = "custom" }, opts: func(o *GateOptions) { o.ConfigMap = "custom" }},
 
-		{name: "a warning closes the gate when warnings are not allowed", report: withVerdict(VerdictWarn),
-			wantReason: GateWarned, wantCode: ExitWarnStrict, wantInMsg: []string{"verdict warn", "creds.shared-file"}},
+		{name: "a warning closes a strict gate", report: withVerdict(VerdictWarn), opts: func(o *GateOptions) { o.Strict = true },
+			wantReason: GateWarned, wantCode: ExitWarnStrict, wantInMsg: []string{"verdict warn", "creds.shared-file", "strict"}},
 		{name: "a failing report closes the gate and lists the failing checks", report: withVerdict(VerdictFail),
 			wantReason: GateFailed, wantCode: ExitFail, wantInMsg: []string{"verdict fail", "token.audience, sts.assume-role"}},
-		{name: "a failing report closes the gate even when warnings are allowed", report: withVerdict(VerdictFail),
-			opts: func(o *GateOptions) { o.AllowWarn = true }, wantReason: GateFailed, wantCode: ExitFail},
+		{name: "a report whose checks are all skipped closes the gate", report: newReport(allSkipped()),
+			wantReason: GateIncomplete, wantCode: ExitUnverified, wantInMsg: []string{"sts.assume-role=skip", "nothing was proven"}},
+		{name: "a pass whose identity checks were skipped closes the gate", report: newReport(map[string]Status{"chain.source": StatusSkip}),
+			wantReason: GateIncomplete, wantCode: ExitUnverified, wantInMsg: []string{"chain.source=skip"}},
+		{name: "a forged report with one made-up passing check closes the gate", report: passing(),
+			cm: func(cm *corev1.ConfigMap) {
+				rewriteReport(cm, func(r *Report) {
+					r.Checks = r.Checks[:0]
+					r.Checks = append(r.Checks, Check{ID: "anything", Status: StatusPass})
+				})
+			},
+			wantReason: GateIncomplete, wantCode: ExitUnverified, wantInMsg: []string{"lacks the checks env.role-arn", "not a real verification"}},
+		{name: "a check with an unknown status closes the gate", report: passing(),
+			cm:         func(cm *corev1.ConfigMap) { rewriteReport(cm, func(r *Report) { r.Checks[2].Status = "ok" }) },
+			wantReason: GateIncomplete, wantCode: ExitUnverified, wantInMsg: []string{`"token.claims" has status "ok"`}},
+		{name: "a check listed twice closes the gate", report: passing(),
+			cm: func(cm *corev1.ConfigMap) {
+				rewriteReport(cm, func(r *Report) { r.Checks = append(r.Checks, r.Checks[0]) })
+			},
+			wantReason: GateIncomplete, wantCode: ExitUnverified, wantInMsg: []string{"appears twice"}},
+		{name: "an immutable configmap closes the gate", report: passing(),
+			cm:         func(cm *corev1.ConfigMap) { yes := true; cm.Immutable = &yes },
+			wantReason: GateImmutable, wantCode: ExitUnverified, wantInMsg: []string{"immutable"}},
+		{name: "a verification in progress closes the gate", report: passing(),
+			cm: func(cm *corev1.ConfigMap) {
+				cm.Labels[LabelVerdict], cm.Data = PendingVerdict, map[string]string{DataVerdict: PendingVerdict}
+				cm.Annotations[AnnotationStartedAt] = "2026-11-26T10:09:00Z"
+			},
+			wantReason: GatePending, wantCode: ExitUnverified, wantInMsg: []string{"started at 2026-11-26T10:09:00Z", "has not published"}},
+		{name: "a report dated ten years ahead closes the gate", report: passing(), now: t0.AddDate(-10, 0, 0),
+			wantReason: GateFuture, wantCode: ExitUnverified, wantInMsg: []string{"in the future", "clock-skew"}},
+		{name: "a report that finished before it started closes the gate", report: passing(),
+			cm: func(cm *corev1.ConfigMap) {
+				rewriteReport(cm, func(r *Report) { r.StartedAt = r.FinishedAt.Add(time.Second) })
+			},
+			wantReason: GateInconsistent, wantCode: ExitUnverified, wantInMsg: []string{"before it started"}},
+		{name: "a report whose pod runs as another service account closes the gate", report: passing(),
+			pod:        reportPod("intruder", "0b6f1c6e-7d2a-4c55-9f57-2a3b4c5d6e7f"),
+			wantReason: GateForeignPod, wantCode: ExitUnverified, wantInMsg: []string{"runs as service account intruder"}},
 		{name: "an error verdict closes the gate as unverified", report: withVerdict(VerdictError),
 			wantReason: GateErrored, wantCode: ExitUnverified, wantInMsg: []string{"verdict error", "isolation.imds"}},
 
@@ -129,11 +173,16 @@ func TestGate(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
+			if tt.pod != nil {
+				if err := c.Tracker().Add(tt.pod); err != nil {
+					t.Fatal(err)
+				}
+			}
 			now := tt.now
 			if now.IsZero() {
 				now = t0.Add(10 * time.Minute)
 			}
-			o := GateOptions{Namespace: testNS, ServiceAccount: testSA, Now: func() time.Time { return now }}
+			o := gateOptions(func() time.Time { return now })
 			if tt.opts != nil {
 				tt.opts(&o)
 				if o.Now == nil {
@@ -169,6 +218,44 @@ func TestGate(t *testing.T) {
 	}
 }
 
+// gateOptions are the options of a gate for the test subject, with the
+// agent's required and proof checks, at the clock now.
+func gateOptions(now func() time.Time) GateOptions {
+	var ids []string
+	for _, c := range agentChecks() {
+		ids = append(ids, c.ID)
+	}
+	return GateOptions{Namespace: testNS, ServiceAccount: testSA, MaxAge: DefaultMaxAge, Now: now,
+		Required: ids, Proof: []string{"env.role-arn", "token.subject", "sts.assume-role", "sts.caller-identity", "chain.source"}}
+}
+
+// allSkipped sets every agent check to skip.
+func allSkipped() map[string]Status {
+	m := map[string]Status{}
+	for _, c := range agentChecks() {
+		m[c.ID] = StatusSkip
+	}
+	return m
+}
+
+// rewriteReport edits cm's report.json with edit, keeping it consistent
+// with the labels and data (what a forger who can write the ConfigMap does).
+func rewriteReport(cm *corev1.ConfigMap, edit func(*Report)) {
+	var r Report
+	_ = json.Unmarshal([]byte(cm.Data[DataReport]), &r)
+	edit(&r)
+	b, _ := MarshalJSON(&r)
+	cm.Data[DataReport] = string(b)
+}
+
+// reportPod is the report's pod, running as sa with the given UID.
+func reportPod(sa, uid string) *corev1.Pod {
+	return &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: testPod, Namespace: testNS, UID: types.UID(uid)},
+		Spec:       corev1.PodSpec{ServiceAccountName: sa},
+	}
+}
+
 // tamperChecks removes every check from cm's report.json.
 func tamperChecks(cm *corev1.ConfigMap) {
 	var r Report
@@ -183,7 +270,7 @@ func TestGateAPIErrorsFailClosed(t *testing.T) {
 	c.PrependReactor("get", "configmaps", func(k8stesting.Action) (bool, runtime.Object, error) {
 		return true, nil, apierrors.NewForbidden(configMapsGR, "podcred-litmus-admin", errors.New("rbac says no"))
 	})
-	_, err := Gate(t.Context(), typedcore.New(c.CoreV1()), GateOptions{Namespace: testNS, ServiceAccount: testSA})
+	_, err := Gate(t.Context(), typedcore.New(c.CoreV1()), gateOptions(nil))
 	var ge *GateError
 	if !errors.As(err, &ge) || ge.Reason != GateAPIError || CodeOf(err) != ExitUnverified {
 		t.Fatalf("Gate = %v, want an api-error refusal exiting 1", err)
@@ -198,9 +285,11 @@ func TestGateRejectsUnusableOptions(t *testing.T) {
 		name string
 		o    GateOptions
 	}{
-		{"no service account", GateOptions{Namespace: testNS}},
-		{"no namespace", GateOptions{ServiceAccount: testSA}},
-		{"a negative max age", GateOptions{Namespace: testNS, ServiceAccount: testSA, MaxAge: -time.Minute}},
+		{"no service account", func() GateOptions { o := gateOptions(nil); o.ServiceAccount = ""; return o }()},
+		{"no namespace", func() GateOptions { o := gateOptions(nil); o.Namespace = ""; return o }()},
+		{"a negative max age", func() GateOptions { o := gateOptions(nil); o.MaxAge = -time.Minute; return o }()},
+		{"a zero max age", func() GateOptions { o := gateOptions(nil); o.MaxAge = 0; return o }()},
+		{"no proof checks", func() GateOptions { o := gateOptions(nil); o.Proof = nil; return o }()},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name+" is bad usage", func(t *testing.T) {
@@ -220,7 +309,8 @@ func TestGateReadsWhatTheSinkWrote(t *testing.T) {
 	if err := NewConfigMapSink(typedcore.New(c.CoreV1())).Write(t.Context(), passing()); err != nil {
 		t.Fatal(err)
 	}
-	o := GateOptions{Namespace: testNS, ServiceAccount: testSA, RoleArn: testRole, Now: func() time.Time { return t0.Add(time.Minute) }}
+	o := gateOptions(func() time.Time { return t0.Add(time.Minute) })
+	o.RoleArn = testRole
 	if _, err := Gate(t.Context(), typedcore.New(c.CoreV1()), o); err != nil {
 		t.Fatalf("Gate after a passing write = %v", err)
 	}

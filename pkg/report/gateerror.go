@@ -17,7 +17,12 @@ const (
 	GateExpired      = "expired"        // past the report's ExpiresAt
 	GateFailed       = "failed"         // verdict fail
 	GateErrored      = "errored"        // verdict error: could not verify
-	GateWarned       = "warned"         // verdict warn without AllowWarn
+	GateWarned       = "warned"         // verdict warn and the gate is strict
+	GateImmutable    = "immutable"      // the ConfigMap is immutable: podcred never makes it so
+	GatePending      = "pending"        // a verification started and has not published
+	GateIncomplete   = "incomplete"     // required checks missing, unknown statuses, nothing proven
+	GateFuture       = "future"         // timestamps in the future beyond the clock skew
+	GateForeignPod   = "foreign-pod"    // the report's pod runs as another ServiceAccount
 )
 
 // GateError says why the gate refused. Gate returns it inside an
@@ -49,10 +54,9 @@ func (e *GateError) Error() string {
 func (e *GateError) Unwrap() error { return e.Err }
 
 // ExitCode maps the reason to an exit code: ExitFail for a fail verdict,
-// ExitWarnStrict for a warn verdict refused (the gate is strict unless
-// warnings are allowed), and ExitUnverified for everything else — a missing,
-// foreign, unreadable, mismatched, stale or expired report, or an error
-// verdict, proves nothing, so the experiment must not start.
+// ExitWarnStrict for a warn verdict a strict gate refused, and ExitUnverified for everything else — a missing,
+// foreign, unreadable, mismatched, incomplete, pending, future-dated, stale or
+// expired report, or an error verdict, proves nothing, so the experiment must not start.
 func (e *GateError) ExitCode() int {
 	switch e.Reason {
 	case GateFailed:

@@ -29,6 +29,9 @@ const (
 	// AnnotationRoleArn holds the role ARN the pod was checked for; absent
 	// when the report names none.
 	AnnotationRoleArn = "podcred.io/role-arn"
+	// AnnotationStartedAt holds, on a ConfigMap marked pending, when the
+	// running verification started (RFC 3339 in UTC).
+	AnnotationStartedAt = "podcred.io/started-at"
 )
 
 // ConfigMap naming and data keys.

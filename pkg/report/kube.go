@@ -15,6 +15,8 @@ type CoreClient interface {
 	GetConfigMap(ctx context.Context, namespace, name string) (*corev1.ConfigMap, error)
 	CreateConfigMap(ctx context.Context, cm *corev1.ConfigMap) (*corev1.ConfigMap, error)
 	UpdateConfigMap(ctx context.Context, cm *corev1.ConfigMap) (*corev1.ConfigMap, error)
+	// GetPod reads a pod (the gate compares a report's pod with its subject).
+	GetPod(ctx context.Context, namespace, name string) (*corev1.Pod, error)
 	// PatchPod applies a JSON merge patch to a pod.
 	PatchPod(ctx context.Context, namespace, name string, mergePatch []byte) error
 	CreateEvent(ctx context.Context, ev *corev1.Event) (*corev1.Event, error)

@@ -61,6 +61,12 @@ func (c *restCore) UpdateConfigMap(ctx context.Context, cm *corev1.ConfigMap) (*
 	return out, err
 }
 
+func (c *restCore) GetPod(ctx context.Context, namespace, name string) (*corev1.Pod, error) {
+	out := &corev1.Pod{}
+	err := c.rc.Get().Namespace(namespace).Resource("pods").Name(name).Do(ctx).Into(out)
+	return out, err
+}
+
 func (c *restCore) PatchPod(ctx context.Context, namespace, name string, mergePatch []byte) error {
 	return c.rc.Patch(types.MergePatchType).Namespace(namespace).Resource("pods").Name(name).Body(mergePatch).Do(ctx).Error()
 }

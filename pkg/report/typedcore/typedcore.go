@@ -34,6 +34,11 @@ func (t Client) UpdateConfigMap(ctx context.Context, cm *corev1.ConfigMap) (*cor
 	return t.c.ConfigMaps(cm.Namespace).Update(ctx, cm, metav1.UpdateOptions{})
 }
 
+// GetPod gets a pod.
+func (t Client) GetPod(ctx context.Context, namespace, name string) (*corev1.Pod, error) {
+	return t.c.Pods(namespace).Get(ctx, name, metav1.GetOptions{})
+}
+
 // PatchPod applies a JSON merge patch to a pod.
 func (t Client) PatchPod(ctx context.Context, namespace, name string, mergePatch []byte) error {
 	_, err := t.c.Pods(namespace).Patch(ctx, name, types.MergePatchType, mergePatch, metav1.PatchOptions{})
