@@ -34,6 +34,8 @@ type Answer struct {
 	Malformed bool
 	// Reset closes the connection without an answer (TCP RST).
 	Reset bool
+	// Endless answers HTTP 200 with a body that never ends (until the client hangs up).
+	Endless bool
 }
 
 // Server answers the STS query protocol exactly as AWS does (form POST,
@@ -75,6 +77,13 @@ func (f *Server) AnswerAssume(roleARN string, a Answer) {
 
 // Count is how many calls of action reached the server.
 func (f *Server) Count(action string) int { return int(f.calls[action].Load()) }
+
+// Tokens returns every web identity token AssumeRoleWithWebIdentity received.
+func (f *Server) Tokens() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.tokens...)
+}
 
 // ExplicitAssumes counts the agent's own AssumeRoleWithWebIdentity calls.
 func (f *Server) ExplicitAssumes() int {
@@ -133,6 +142,9 @@ func (f *Server) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		w.WriteHeader(http.StatusInternalServerError)
 		return
+	case ans != nil && ans.Endless:
+		Endless(w, r)
+		return
 	case ans != nil && ans.Malformed:
 		fmt.Fprint(w, `<AssumeRoleWithWebIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleWithWebIdentityResult><Credentials><AccessKeyId>`)
 		return
@@ -183,5 +195,17 @@ func (f *Server) serve(w http.ResponseWriter, r *http.Request) {
 	default:
 		w.WriteHeader(http.StatusBadRequest)
 		fmt.Fprintf(w, `<ErrorResponse><Error><Type>Sender</Type><Code>InvalidAction</Code><Message>unknown</Message></Error><RequestId>%s</RequestId></ErrorResponse>`, reqID)
+	}
+}
+
+// Endless writes an HTTP 200 body of spaces that never ends until the client
+// goes away: a hostile or broken endpoint that a bounded reader must cut off.
+func Endless(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusOK)
+	chunk := []byte(strings.Repeat(" ", 32<<10))
+	for r.Context().Err() == nil {
+		if _, err := w.Write(chunk); err != nil {
+			return
+		}
 	}
 }

@@ -35,11 +35,28 @@ var agentChecks = []struct {
 	{IDIsolationCross, checkCrossRole},
 }
 
-// Evaluate judges the facts with every agent check, in report order.
+// collectorOf names the collector whose answer each network check judges.
+var collectorOf = map[string]string{
+	IDSTSAssumeRole:     collectorSTS,
+	IDSTSCallerIdentity: collectorSTS,
+	IDChainSource:       collectorChain,
+	IDIsolationIMDS:     collectorIMDS,
+	IDIsolationCross:    collectorCrossRole,
+}
+
+// Evaluate judges the facts with every agent check, in report order. A check
+// whose collector had not answered by the run's deadline is an error naming
+// the reason: nothing was verified, so the run fails closed.
 func Evaluate(f Facts) []report.Check {
 	out := make([]report.Check, 0, len(agentChecks))
 	for _, c := range agentChecks {
-		out = append(out, c.fn(f).Check(specByID[c.id]))
+		r := c.fn(f)
+		if reason, stuck := f.Unfinished[collectorOf[c.id]]; stuck {
+			r = errored(reason+"; the report was written without this check",
+				"find what blocks (network egress, a stalled endpoint) or raise --timeout; nothing was verified").
+				With("collector", collectorOf[c.id])
+		}
+		out = append(out, r.Check(specByID[c.id]))
 	}
 	return out
 }

@@ -12,6 +12,10 @@ func checkIMDS(f Facts) result {
 	switch {
 	case m == nil:
 		return skip("IMDS was not probed")
+	case m.Err != nil:
+		return errored("IMDS was not probed: "+m.Err.Error(),
+			"give --imds-endpoint (or AWS_EC2_METADATA_SERVICE_ENDPOINT) as http://host[:port], or unset it for the default").
+			With("endpoint", m.Endpoint)
 	case m.Skipped:
 		return skip("not probed: AWS_EC2_METADATA_DISABLED=true and no endpoint given; the SDKs will not use IMDS, " +
 			"but other tools in the pod could: block it at the node (hop limit 1) or with a NetworkPolicy")

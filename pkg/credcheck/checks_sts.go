@@ -18,6 +18,10 @@ func callFailure(f Facts, e *CallError, cause, fix string) result {
 }
 
 func checkAssumeRole(f Facts) result {
+	if f.ConfigErr != nil {
+		return fail("not attempted: the AWS SDK configuration cannot be loaded: "+f.ConfigErr.Error(),
+			"fix the SDK settings in the pod's environment (AWS_REGION, AWS_CA_BUNDLE, AWS_ENDPOINT_URL*); an experiment's SDK fails the same way")
+	}
 	if f.Assume == nil {
 		return skip("not attempted: needs a valid AWS_ROLE_ARN and a decodable token (see the checks above)")
 	}

@@ -51,6 +51,12 @@ func checkTokenClaims(f Facts) result {
 		r.Status = report.StatusFail
 		r.Message = fmt.Sprintf("token is not valid before %s: the node clock is behind the issuer's", c.NotBefore.UTC().Format(time.RFC3339))
 		r.Remedy = "fix the node's clock (NTP / chrony) and recreate the pod"
+	case c.Expiry.After(f.Now.Add(maxTokenLifetime)):
+		r.Status = report.StatusWarn
+		r.Message = fmt.Sprintf("token is valid until %s, %s from now: far longer than any projected token lives "+
+			"(the kubelet asks for at most 24 h, which the apiserver extends to 1 year at most), so it was minted by hand "+
+			"or by a misconfigured issuer, and anyone who copies it can use it until then", c.Expiry.UTC().Format(time.RFC3339), span(f.Now, c.Expiry.Time))
+		r.Remedy = "use the projected token the pod identity webhook mounts (expirationSeconds 86400) and check the issuer's --service-account-max-token-expiration"
 	case !f.RunDeadline.IsZero() && c.Expiry.Before(f.RunDeadline):
 		r.Status = report.StatusWarn
 		r.Message = fmt.Sprintf("token expires at %s, before this run's deadline", c.Expiry.UTC().Format(time.RFC3339))
@@ -60,6 +66,20 @@ func checkTokenClaims(f Facts) result {
 		r.Message = fmt.Sprintf("JWT from %s, expires in %s", c.Issuer, c.Expiry.Sub(f.Now).Round(time.Second))
 	}
 	return r
+}
+
+// maxTokenLifetime is the longest a projected token can live: the apiserver
+// extends kubelet tokens to 1 year (--service-account-extend-token-expiration),
+// plus a day of slack for clock skew.
+const maxTokenLifetime = 366 * 24 * time.Hour
+
+// span renders a long span from a to b in years or days ("7973 years",
+// "400 days"); time.Duration would overflow past 292 years.
+func span(a, b time.Time) string {
+	if years := b.Year() - a.Year(); years >= 2 {
+		return fmt.Sprintf("%d years", years)
+	}
+	return fmt.Sprintf("%d days", int64(b.Sub(a)/(24*time.Hour)))
 }
 
 func checkTokenAudience(f Facts) result {
@@ -113,17 +133,35 @@ func checkTokenSubject(f Facts) result {
 		if f.Pod.UID != "" && k.Pod.UID != f.Pod.UID {
 			problems = append(problems, fmt.Sprintf("token is bound to pod UID %s, not to this pod's %s", k.Pod.UID, f.Pod.UID))
 		}
+	} else if f.Pod.Name != "" || f.Pod.UID != "" {
+		// This pod is known, and a projected token is always bound to its
+		// pod: an unbound one was minted apart (kubectl create token, a
+		// TokenRequest without boundObjectRef, a legacy Secret) and outlives the pod.
+		problems = append(problems, fmt.Sprintf("token is not bound to any pod (no kubernetes.io pod claim), but this pod is known (%s): "+
+			"it was not projected for this pod", podLabel(f.Pod)))
 	}
 	r := result{}.With("sub", c.Subject)
 	if len(problems) > 0 {
 		r.Status, r.Message = report.StatusFail, strings.Join(problems, "; ")
-		r.Remedy = "the token file was not projected for this pod (copied from another pod or a Secret): " +
+		r.Remedy = "the token file was not projected for this pod (copied from another pod, a Secret or kubectl create token): " +
 			"remove the custom volume and let the pod identity webhook inject the token"
 		return r
 	}
 	r.Status, r.Message = report.StatusPass, fmt.Sprintf("token subject is ServiceAccount %s/%s", ns, sa)
-	if k := c.Kubernetes; k != nil && k.Pod != nil && (f.Pod.Name != "" || f.Pod.UID != "") {
+	if f.Pod.Name != "" || f.Pod.UID != "" {
 		r.Message += ", bound to this pod"
 	}
 	return r
+}
+
+// podLabel names the pod by what is known of it.
+func podLabel(p PodIdentity) string {
+	var parts []string
+	if p.Name != "" {
+		parts = append(parts, "POD_NAME="+p.Name)
+	}
+	if p.UID != "" {
+		parts = append(parts, "POD_UID="+p.UID)
+	}
+	return strings.Join(parts, ", ")
 }

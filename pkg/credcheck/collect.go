@@ -2,15 +2,9 @@ package credcheck
 
 import (
 	"context"
-	"sync"
+	"errors"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials/ec2rolecreds"
-	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/rs/zerolog"
 )
@@ -19,10 +13,24 @@ import (
 // one, so that STS can still be reached; EKS always injects AWS_REGION.
 const defaultRegion = "us-east-1"
 
-// Collect gathers the facts the agent checks judge. Local facts come first;
-// then the explicit STS calls, the SDK default chain, the IMDS probes and the
-// cross-role attempts run concurrently, each bounded, so the slowest of them
-// (not their sum) sets the run's latency. ctx bounds the whole collection.
+// Collector names, as recorded in Facts.Unfinished.
+const (
+	collectorSTS       = "sts"
+	collectorCrossRole = "cross-role"
+	collectorChain     = "chain"
+	collectorIMDS      = "imds"
+)
+
+// Collect gathers the facts the agent checks judge. Local facts come first,
+// every file read through the bounded-read guard (bounded.go), so none can
+// block or grow; then the explicit STS calls, the SDK default chain, the IMDS
+// probes and the cross-role attempts run concurrently, each bounded, so the
+// slowest of them (not their sum) sets the run's latency.
+//
+// ctx carries the run's single deadline, and Collect returns by it whatever
+// the collectors do: a collector that has not answered then is recorded in
+// Facts.Unfinished (its checks become errors naming the reason) and its late
+// answer is dropped. Every collector works under ctx, so each ends with it.
 func Collect(ctx context.Context, o Options) Facts {
 	o = o.withDefaults()
 	log := zerolog.Ctx(ctx)
@@ -44,73 +52,91 @@ func Collect(ctx context.Context, o Options) Facts {
 		// failing report can be published where the experiment gates.
 		f.Pod.ServiceAccount = kubeServiceAccount(o.KubeTokenFile)
 	}
+	if endpoint, skip := o.imdsEndpoint(); !skip {
+		if err := ValidateIMDSEndpoint(endpoint); err != nil {
+			f.IMDS = &IMDSResult{Endpoint: endpoint, Err: err}
+		}
+	}
 
-	cfg, err := loadConfig(ctx, o)
+	guard, unsafeFile := guardSDKFiles(o)
+	cfg, err := loadConfig(ctx, o, guard...)
+	switch {
+	case unsafeFile != nil:
+		f.Chain = &ChainResult{LoadErr: unsafeFile}
+	case err != nil:
+		f.Chain = &ChainResult{LoadErr: explainLoadErr(o, err)}
+	}
 	if err != nil {
-		f.Chain = &ChainResult{LoadErr: err}
-		// Explicit calls still run, from a config that ignores the broken shared files.
-		cfg, _ = loadConfig(ctx, o, config.WithSharedConfigFiles([]string{}), config.WithSharedCredentialsFiles([]string{}))
+		cfg, err = explicitConfig(ctx, o, guard)
+		if err != nil {
+			f.ConfigErr = err
+		}
 	}
 	client := sts.NewFromConfig(cfg)
 	session := SessionName(f.Pod.Name, f.Now)
 	_, roleErr := ParseRoleARN(f.RoleARN)
-	canAssume := roleErr == nil && token != nil && f.ClaimsErr == nil
+	canAssume := roleErr == nil && token != nil && f.ClaimsErr == nil && f.ConfigErr == nil
 
-	var wg sync.WaitGroup
-	run := func(name string, fn func()) {
-		wg.Add(1)
+	// The results channel is buffered for every collector, so one that
+	// answers after Collect returned never blocks.
+	type answer struct {
+		name  string
+		apply func(*Facts)
+	}
+	results := make(chan answer, 4)
+	pending := map[string]bool{}
+	run := func(name string, fn func() func(*Facts)) {
+		pending[name] = true
 		go func() {
-			defer wg.Done()
 			start := time.Now()
-			fn()
+			apply := fn()
 			log.Debug().Str("collector", name).Dur("took", time.Since(start)).Msg("collected")
+			results <- answer{name, apply}
 		}()
 	}
+	roleARN := f.RoleARN // collectors read locals, never f, which only this goroutine writes
 	if canAssume {
-		run("sts", func() { f.Assume, f.Caller = assumeRole(ctx, client, f.RoleARN, session, token, o.CallTimeout) })
+		run(collectorSTS, func() func(*Facts) {
+			a, c := assumeRole(ctx, client, roleARN, session, token, o.CallTimeout)
+			return func(f *Facts) { f.Assume, f.Caller = a, c }
+		})
 		if len(o.DenyRoleARNs) > 0 {
-			run("cross-role", func() { f.DenyRoles = crossRole(ctx, client, o.DenyRoleARNs, session, token, o.CallTimeout) })
+			run(collectorCrossRole, func() func(*Facts) {
+				d := crossRole(ctx, client, o.DenyRoleARNs, session, token, o.CallTimeout)
+				return func(f *Facts) { f.DenyRoles = d }
+			})
 		}
 	}
 	if f.Chain == nil {
-		run("chain", func() { f.Chain = probeChain(ctx, cfg, client, o.CallTimeout, f.RoleARN != "" && f.TokenFile != "") })
-	}
-	run("imds", func() { f.IMDS = probeIMDS(ctx, o) })
-	wg.Wait()
-	return f
-}
-
-// loadConfig loads the SDK configuration the way an experiment would (default
-// chain, AWS_ENDPOINT_URL*, AWS_REGION), with bounded retries and timeouts.
-func loadConfig(ctx context.Context, o Options, extra ...func(*config.LoadOptions) error) (aws.Config, error) {
-	hc := awshttp.NewBuildableClient().WithTimeout(o.CallTimeout)
-	opts := []func(*config.LoadOptions) error{
-		config.WithDefaultRegion(defaultRegion),
-		config.WithHTTPClient(hc),
-		config.WithRetryer(func() aws.Retryer {
-			// Throttling, 5xx and network errors are retried with jitter;
-			// refusals (AccessDenied, InvalidIdentityToken...) are not.
-			r := retry.NewStandard(func(so *retry.StandardOptions) {
-				so.MaxAttempts = 3
-				so.MaxBackoff = time.Second
-			})
-			return retry.AddWithErrorCodes(r, "IDPCommunicationError")
-		}),
-	}
-	if o.IMDSEndpoint != "" {
-		opts = append(opts, config.WithEC2IMDSEndpoint(o.IMDSEndpoint))
-	}
-	// When the chain falls through to the instance role, ask IMDS once within
-	// the probe timeout instead of waiting out the SDK's retries (~4 s against
-	// a blocked endpoint): the answer (which source wins) is the same.
-	opts = append(opts, config.WithEC2RoleCredentialOptions(func(ro *ec2rolecreds.Options) {
-		endpoint, _ := o.imdsEndpoint()
-		ro.Client = imds.New(imds.Options{
-			Endpoint:   endpoint,
-			Retryer:    aws.NopRetryer{},
-			HTTPClient: awshttp.NewBuildableClient().WithTimeout(o.IMDSTimeout),
-			// ClientEnableState stays default: AWS_EC2_METADATA_DISABLED is honoured as the SDK would.
+		webIdentity := f.RoleARN != "" && f.TokenFile != ""
+		run(collectorChain, func() func(*Facts) {
+			c := probeChain(ctx, cfg, client, o.CallTimeout, webIdentity)
+			return func(f *Facts) { f.Chain = c }
 		})
-	}))
-	return config.LoadDefaultConfig(ctx, append(opts, extra...)...)
+	}
+	if f.IMDS == nil {
+		run(collectorIMDS, func() func(*Facts) {
+			m := probeIMDS(ctx, o)
+			return func(f *Facts) { f.IMDS = m }
+		})
+	}
+	for len(pending) > 0 {
+		select {
+		case a := <-results:
+			a.apply(&f)
+			delete(pending, a.name)
+		case <-ctx.Done():
+			reason := "no answer before the run's deadline (--timeout)"
+			if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				reason = "the run was cancelled (SIGTERM or SIGINT) before it answered"
+			}
+			f.Unfinished = map[string]string{}
+			for name := range pending {
+				f.Unfinished[name] = reason
+				log.Warn().Str("collector", name).Msg(reason)
+			}
+			return f
+		}
+	}
+	return f
 }

@@ -34,6 +34,13 @@ type Facts struct {
 	IMDS   *IMDSResult
 	// DenyRoles holds one result per --deny-role-arn, in flag order.
 	DenyRoles []CrossRoleResult
+	// ConfigErr is set when no SDK configuration could be loaded at all,
+	// not even without the shared files: no STS call was made.
+	ConfigErr error
+	// Unfinished maps each collector (sts, cross-role, chain, imds) that had
+	// not answered when the run's deadline passed, or the run was cancelled,
+	// to the reason; the checks it feeds report error with that reason.
+	Unfinished map[string]string
 }
 
 // PodIdentity is the pod the agent runs in; any field may be empty outside a cluster.
@@ -105,8 +112,10 @@ type IMDSResult struct {
 	Endpoint string
 	// Skipped is set when probing was disabled (AWS_EC2_METADATA_DISABLED without an explicit endpoint).
 	Skipped bool
-	V2      ProbeOutcome
-	V1      ProbeOutcome
+	// Err is set when the endpoint is not a usable http(s) URL: nothing was probed.
+	Err error
+	V2  ProbeOutcome
+	V1  ProbeOutcome
 }
 
 // ProbeOutcome is one IMDS path's answer.

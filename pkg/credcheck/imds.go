@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -13,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
+	"github.com/rs/zerolog"
 )
 
 // credentialsPath lists the instance profile's roles; any entry means the node role is reachable.
@@ -32,6 +35,30 @@ func (o Options) imdsEndpoint() (endpoint string, skip bool) {
 		return "", true
 	}
 	return DefaultIMDSEndpoint, false
+}
+
+// ValidateIMDSEndpoint reports whether s is an endpoint the IMDS probe can
+// ask: an absolute http or https URL with a host, no user info, query or
+// fragment. Anything else is a usage error: probing it would prove nothing,
+// and a probe that cannot be sent must not pass isolation.imds.
+func ValidateIMDSEndpoint(s string) error {
+	u, err := url.Parse(s)
+	switch {
+	case err != nil:
+		return fmt.Errorf("IMDS endpoint %q is not a URL: %w", s, errors.Unwrap(err))
+	case u.Scheme != "http" && u.Scheme != "https":
+		return fmt.Errorf("IMDS endpoint %q: scheme must be http or https", s)
+	case u.Host == "" || u.Hostname() == "":
+		return fmt.Errorf("IMDS endpoint %q has no host", s)
+	case u.User != nil || u.RawQuery != "" || u.Fragment != "" || strings.TrimRight(u.Path, "/") != "":
+		return fmt.Errorf("IMDS endpoint %q: want scheme://host[:port] only", s)
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("IMDS endpoint %q has an invalid port", s)
+		}
+	}
+	return nil
 }
 
 // probeIMDS asks IMDS for the node's role through the v2 (token) and v1 paths
@@ -60,7 +87,8 @@ func probeIMDSv2(ctx context.Context, endpoint string, timeout time.Duration) Pr
 		// Probing was asked for explicitly (endpoint given): AWS_EC2_METADATA_DISABLED only stops the SDKs.
 		ClientEnableState: imds.ClientEnabled,
 		EnableFallback:    aws.FalseTernary, // v2 only; v1 is probed separately
-		HTTPClient:        awshttp.NewBuildableClient().WithTimeout(timeout),
+		HTTPClient:        bounded(awshttp.NewBuildableClient().WithTimeout(timeout)),
+		Logger:            sdkLogger(zerolog.Ctx(ctx)),
 	})
 	out, err := client.GetMetadata(ctx, &imds.GetMetadataInput{Path: credentialsPath})
 	if err != nil {
@@ -81,7 +109,7 @@ func probeIMDSv1(ctx context.Context, hc *http.Client, endpoint string, timeout 
 	if err != nil {
 		return ProbeOutcome{Detail: fmt.Sprintf("IMDSv1 probe: bad endpoint %q", endpoint)}
 	}
-	resp, err := hc.Do(req)
+	resp, err := bounded(hc).Do(req)
 	if err != nil {
 		return ProbeOutcome{Detail: "IMDSv1 not reachable: " + shortNetErr(err)}
 	}

@@ -2,36 +2,25 @@ package credcheck
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 )
 
-// readToken reads the token file, bounded, recording why it failed. The raw
+// readToken reads the token file through the bounded-read guard (a FIFO,
+// a device or a file over maxTokenBytes is refused unread), recording why it failed. The raw
 // token is returned to the caller for the STS calls and never stored in Facts.
 func readToken(f *Facts, path string) []byte {
 	if path == "" {
 		return nil
 	}
-	file, err := os.Open(path)
+	raw, err := readBounded(path, maxTokenBytes)
 	if err != nil {
 		f.TokenReadErr = err
 		f.TokenPermissionDenied = errors.Is(err, fs.ErrPermission)
-		return nil
-	}
-	defer file.Close()
-	raw, err := io.ReadAll(io.LimitReader(file, maxTokenBytes+1))
-	if err != nil {
-		f.TokenReadErr = err
-		f.TokenPermissionDenied = errors.Is(err, fs.ErrPermission)
-		return nil
-	}
-	if len(raw) > maxTokenBytes {
-		f.TokenReadErr = fmt.Errorf("token file is larger than %d bytes", maxTokenBytes)
 		return nil
 	}
 	c, err := DecodeClaims(raw)
@@ -95,14 +84,13 @@ func collectSharedFiles(o Options) []SharedFile {
 // staticKeyProfiles scans an INI-style AWS credentials or config file and
 // returns the profiles that set aws_access_key_id. Values are never kept.
 func staticKeyProfiles(path string) ([]string, error) {
-	file, err := os.Open(path)
+	b, err := readBounded(path, maxSharedFileBytes)
 	if err != nil {
 		return nil, err
 	}
-	defer file.Close()
 	var profiles []string
 	section := "default"
-	sc := bufio.NewScanner(io.LimitReader(file, 1<<20))
+	sc := bufio.NewScanner(bytes.NewReader(b))
 	for sc.Scan() {
 		line := strings.TrimSpace(sc.Text())
 		if strings.HasPrefix(line, "[") && strings.HasSuffix(line, "]") {
@@ -136,8 +124,8 @@ func kubeServiceAccount(path string) string {
 	if path == "" {
 		return ""
 	}
-	b, err := os.ReadFile(path)
-	if err != nil || len(b) > maxTokenBytes {
+	b, err := readBounded(path, maxTokenBytes)
+	if err != nil {
 		return ""
 	}
 	c, err := DecodeClaims(b)

@@ -77,15 +77,25 @@ func (a Audience) Contains(s string) bool {
 // NumericDate is a JWT NumericDate (seconds since the epoch, possibly fractional).
 type NumericDate struct{ time.Time }
 
+// maxNumericDate is 9999-12-31T23:59:59Z, the last instant RFC 3339 (and so
+// the report) can write. Dates up to it decode, however implausible, so the
+// checks can say what is wrong with them (token.claims judges the lifetime).
+const maxNumericDate = 253402300799
+
 // UnmarshalJSON decodes a JSON number of seconds.
 func (d *NumericDate) UnmarshalJSON(b []byte) error {
 	var f json.Number
 	if err := json.Unmarshal(b, &f); err != nil {
-		return fmt.Errorf("not a NumericDate: %s", truncate(string(b), 32))
+		return fmt.Errorf("not a NumericDate (want seconds since 1970 as a number): %s", truncate(string(b), 32))
 	}
 	v, err := f.Float64()
-	if err != nil || v < 0 || v > 1e11 {
+	switch {
+	case err != nil:
 		return fmt.Errorf("not a NumericDate: %s", truncate(string(b), 32))
+	case v < 0:
+		return fmt.Errorf("NumericDate %s is before 1970", truncate(string(b), 32))
+	case v > maxNumericDate:
+		return fmt.Errorf("NumericDate %s is after the year 9999", truncate(string(b), 32))
 	}
 	sec := int64(v)
 	d.Time = time.Unix(sec, int64((v-float64(sec))*1e9)).UTC()

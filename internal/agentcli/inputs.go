@@ -1,0 +1,26 @@
+package agentcli
+
+import (
+	"fmt"
+
+	"github.com/podcred/podcred/pkg/credcheck"
+	"github.com/podcred/podcred/pkg/report"
+)
+
+// validateIMDSEndpoint refuses an IMDS endpoint the probe could not ask
+// (--imds-endpoint, else AWS_EC2_METADATA_SERVICE_ENDPOINT): a usage error,
+// exit 2, instead of an isolation.imds that passes because nothing was sent.
+func (o *verifyOptions) validateIMDSEndpoint() error {
+	endpoint, from := o.imdsEndpoint, "--imds-endpoint"
+	if endpoint == "" {
+		endpoint, _ = o.streams.LookupEnv(credcheck.EnvIMDSEndpoint)
+		from = credcheck.EnvIMDSEndpoint
+	}
+	if endpoint == "" {
+		return nil
+	}
+	if err := credcheck.ValidateIMDSEndpoint(endpoint); err != nil {
+		return report.UsageError(fmt.Errorf("%s: %w", from, err))
+	}
+	return nil
+}
