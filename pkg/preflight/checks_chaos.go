@@ -1,7 +1,6 @@
 package preflight
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -36,12 +35,11 @@ func chaosObjects(f Facts) ([]ChaosObject, *result) {
 // patchCommand removes JSON-pointer paths from a chaos object, highest index first.
 func (f Facts) patchCommand(o ChaosObject, paths []string) string {
 	slices.SortFunc(paths, func(a, b string) int { return -compareJSONPointers(a, b) })
-	var ops []map[string]string
+	var ops []jsonPatchOp
 	for _, p := range paths {
-		ops = append(ops, map[string]string{"op": "remove", "path": p})
+		ops = append(ops, jsonPatchOp{Op: "remove", Path: p})
 	}
-	b, _ := json.Marshal(ops)
-	return fmt.Sprintf("kubectl -n %s patch %s %s --type=json -p='%s'", f.Namespace, strings.ToLower(o.Kind), o.Name, b)
+	return f.jsonPatch(o.Kind, o.Name, ops)
 }
 
 // compareJSONPointers orders pointers so that, within one list, a higher

@@ -75,7 +75,8 @@ func healthyPreflightFacts(t *testing.T) Facts {
 				Env: []ChaosEnv{{Name: "REGION", Path: "/spec/definition/env/0"}}},
 			{Kind: kindChaosEngine, Name: "engine", ServiceAccount: "litmus-admin", Experiments: []string{"ec2-stop-by-id"}},
 		}},
-		Job: &JobFact{JobName: "podcred-verify-litmus-admin", Report: agent},
+		Gate: gateFactsFrom(t, engineWith(k8sGate("SOT", passSelector, stopping))).Gate,
+		Job:  &JobFact{JobName: "podcred-verify-litmus-admin", Report: agent},
 	}
 }
 

@@ -135,6 +135,7 @@ func Collect(ctx context.Context, o Options) Facts {
 	}
 	run("pods", func() { f.Pods = o.Kube.podsOf(ctx, o.Namespace, o.ServiceAccount) })
 	run("chaos", func() { f.Chaos = o.Kube.chaosOf(ctx, o.Namespace, o.ServiceAccount, o.Experiment) })
+	run("gate", func() { f.Gate = o.Kube.gateOf(ctx, o.Namespace, o.ServiceAccount, o.Experiment) })
 	wg.Wait()
 
 	f.Faults, _ = o.Catalogue.Resolve(o.Faults)

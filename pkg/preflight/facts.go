@@ -36,7 +36,9 @@ type Facts struct {
 	Grants      *GrantsFact
 	Pods        *PodsFact
 	Chaos       *ChaosFact
-	Job         *JobFact
+	// Gate is what experiment.gate judges; nil when chaos objects were not read.
+	Gate *GateFact
+	Job  *JobFact
 }
 
 // Sources of the issuer in IssuerFact.Source.

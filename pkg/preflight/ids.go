@@ -21,6 +21,7 @@ const (
 	IDJobVerification       = "job.verification"
 	IDExperimentCloudSecret = "experiment.cloud-secret"
 	IDExperimentStaticEnv   = "experiment.static-env"
+	IDExperimentGate        = "experiment.gate"
 )
 
 // Names of the IRSA and Litmus contracts that preflight checks against.
@@ -63,6 +64,7 @@ var Specs = []Spec{
 	{ID: IDJobVerification, Step: 4, Title: "the agent, run as a Job under the ServiceAccount, passes"},
 	{ID: IDExperimentCloudSecret, Step: 5, Title: "chaos experiments no longer mount cloud-secret"},
 	{ID: IDExperimentStaticEnv, Step: 5, Title: "no static AWS keys in experiment env"},
+	{ID: IDExperimentGate, Step: 5, Title: "chaos experiments gate on podcred in a way that stops chaos"},
 }
 
 var preflightSpecByID = func() map[string]Spec {

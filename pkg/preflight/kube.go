@@ -35,13 +35,14 @@ var (
 // every ServiceAccount checked with the same KubeSource, as audit does.
 type KubeSource struct {
 	Client kubernetes.Interface
-	// Dynamic reads the Litmus CRs; nil skips the experiment checks.
+	// Dynamic reads the Litmus CRs and Argo workflows; nil skips the experiment checks.
 	Dynamic dynamic.Interface
 	// Timeout bounds each API call (default credcheck.DefaultCallTimeout).
 	Timeout time.Duration
 
 	pods  memo[[]corev1.Pod]
 	chaos memo[[]unstructured.Unstructured]
+	argo  memo[[]unstructured.Unstructured]
 }
 
 // NewKubeSource returns a KubeSource for the clients.

@@ -39,6 +39,7 @@ var preflightChecks = []struct {
 	{IDJobVerification, checkJobVerification},
 	{IDExperimentCloudSecret, checkExperimentCloudSecret},
 	{IDExperimentStaticEnv, checkExperimentStaticEnv},
+	{IDExperimentGate, checkExperimentGate},
 }
 
 // Evaluate judges the facts with every preflight check, in report order.
