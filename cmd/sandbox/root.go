@@ -2,12 +2,14 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
 	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
 
+	"github.com/podcred/podcred/internal/cli"
 	"github.com/podcred/podcred/internal/sandbox"
 	"github.com/podcred/podcred/internal/version"
 	"github.com/podcred/podcred/pkg/report"
@@ -28,12 +30,17 @@ func (o *commonOptions) addFlags(cmd *cobra.Command) {
 }
 
 // logger writes to stderr (stdout is for export lines and tables).
-func (o *commonOptions) logger() (*zerolog.Logger, error) {
+func (o *commonOptions) logger() (*zerolog.Logger, error) { return o.loggerTo(os.Stderr) }
+
+// loggerTo writes human-readable lines to w, coloured only when w is a
+// terminal: in a file or a CI log, ANSI codes are noise.
+func (o *commonOptions) loggerTo(w io.Writer) (*zerolog.Logger, error) {
 	level, err := zerolog.ParseLevel(o.logLevel)
 	if err != nil {
 		return nil, report.UsageError(err)
 	}
-	l := zerolog.New(zerolog.ConsoleWriter{Out: os.Stderr, TimeFormat: "15:04:05"}).Level(level).With().Timestamp().Logger()
+	l := zerolog.New(zerolog.ConsoleWriter{Out: w, TimeFormat: "15:04:05", NoColor: !cli.IsTerminal(w)}).
+		Level(level).With().Timestamp().Logger()
 	return &l, nil
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"time"
@@ -46,6 +47,9 @@ func newUpCmd() *cobra.Command {
 			started := time.Now()
 			log.Info().Str("world", o.world).Msg("starting the sandbox")
 			sb, err := sandbox.Start(ctx, sandbox.Options{Dir: o.dir, BinDir: o.binDir, World: w, IMDS: sandbox.IMDSMode(o.imds), Logger: log})
+			if errors.Is(err, sandbox.ErrDirInUse) {
+				return report.UsageError(err) // another sandbox runs there: nothing was touched
+			}
 			if err != nil {
 				return err
 			}

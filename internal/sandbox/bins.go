@@ -8,17 +8,23 @@ import (
 	"strings"
 )
 
-// prepareDir creates dir, removing what a previous sandbox left in it.
-func prepareDir(dir string) error {
+// prepareDir creates dir, takes its lock (see lockDir) and only then removes
+// what a previous, stopped sandbox left in it. The lock is held until released.
+func prepareDir(dir string) (*dirLock, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
+		return nil, err
+	}
+	lock, err := lockDir(dir)
+	if err != nil {
+		return nil, err
 	}
 	for _, sub := range []string{"etcd", "pki", "tokens", "pods"} {
 		if err := os.RemoveAll(filepath.Join(dir, sub)); err != nil {
-			return err
+			lock.release()
+			return nil, err
 		}
 	}
-	return nil
+	return lock, nil
 }
 
 // CheckBinaries reports a missing tool binary with the command that builds it.

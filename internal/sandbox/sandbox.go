@@ -45,6 +45,7 @@ type Options struct {
 type Sandbox struct {
 	dir, binDir string
 	tempDir     bool
+	lock        *dirLock // held on a given --dir until Close
 	log         zerolog.Logger
 
 	moto   *Moto
@@ -94,7 +95,7 @@ func Start(ctx context.Context, opts Options) (s *Sandbox, err error) {
 			return nil, err
 		}
 		s.tempDir = true
-	} else if err := prepareDir(s.dir); err != nil {
+	} else if s.lock, err = prepareDir(s.dir); err != nil {
 		return nil, err
 	}
 	sb := s // the named result is nil by the time a failed Start's defer runs
@@ -251,6 +252,7 @@ func (s *Sandbox) Close() error {
 		if s.tempDir {
 			errs = append(errs, os.RemoveAll(s.dir))
 		}
+		s.lock.release() // last: the directory is free once its processes are gone
 		err = errors.Join(errs...)
 	})
 	return err

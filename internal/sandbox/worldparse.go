@@ -162,6 +162,7 @@ func (w *World) validate() error {
 	if err := validIMDS(w.IMDS); err != nil {
 		errs = append(errs, err)
 	}
+	errs = append(errs, w.duplicates()...)
 	for _, p := range w.OIDCProviders {
 		if p.URL != ClusterProvider && !strings.HasPrefix(p.URL, "https://") {
 			errs = append(errs, fmt.Errorf("oidcProviders: url %q: want %q or an https URL", p.URL, ClusterProvider))
