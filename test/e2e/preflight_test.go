@@ -183,8 +183,8 @@ func TestPreflightFindsEveryClassicMisconfiguration(t *testing.T) {
 // preflightWorld is a cluster where litmus/litmus-admin is set up right in
 // every step — trust scoped to it with the STS audience, exactly the
 // actions of ec2-stop-by-id, an injected pod with an fsGroup, chaos objects
-// without cloud-secret — next to ServiceAccounts whose annotation is missing
-// or malformed, and teams of ServiceAccounts sharing roles for the audit.
+// without cloud-secret, an engine gated by a stopping podcred probe — next
+// to ServiceAccounts whose annotation is missing or malformed, and teams of ServiceAccounts sharing roles for the audit.
 func preflightWorld(roles, sas int) string {
 	var b strings.Builder
 	b.WriteString(`
@@ -249,7 +249,22 @@ roles:
           chaosServiceAccount: litmus-admin
           experiments:
             - name: ec2-terminate-by-id
-              spec: {components: {env: [{name: REGION, value: "${REGION}"}]}}
+              spec:
+                components: {env: [{name: REGION, value: "${REGION}"}]}
+                # The fault starts only when podcred's verdict is pass (experiment.gate).
+                probe:
+                  - name: podcred-report-pass
+                    type: k8sProbe
+                    mode: SOT
+                    k8sProbe/inputs:
+                      group: ""
+                      version: v1
+                      resource: configmaps
+                      namespace: litmus
+                      fieldSelector: metadata.name=podcred-litmus-admin
+                      labelSelector: app.kubernetes.io/managed-by=podcred,podcred.io/service-account=litmus-admin,podcred.io/verdict=pass
+                      operation: present
+                    runProperties: {probeTimeout: "10s", interval: "5s", stopOnFailure: true}
 `)
 	for ns := 0; ns < 10 && sas > 0; ns++ {
 		fmt.Fprintf(&b, "  - name: team-%d\n    serviceAccounts:\n", ns)
