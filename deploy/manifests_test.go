@@ -3,8 +3,6 @@
 package deploy
 
 import (
-	"bytes"
-	"os"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -17,33 +15,17 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// docs splits a multi-document YAML file into its non-empty documents.
+// docs returns the documents of a shipped manifest.
 func docs(t *testing.T, path string) [][]byte {
 	t.Helper()
-	b, err := os.ReadFile(path)
+	out, err := Documents(path)
 	if err != nil {
 		t.Fatal(err)
-	}
-	var out [][]byte
-	for _, d := range bytes.Split(b, []byte("\n---")) {
-		var probe map[string]any
-		if err := yaml.Unmarshal(d, &probe); err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
-		if len(probe) > 0 {
-			out = append(out, d)
-		}
 	}
 	return out
 }
 
-func kindOf(t *testing.T, d []byte) string {
-	var meta struct{ Kind string }
-	if err := yaml.Unmarshal(d, &meta); err != nil {
-		t.Fatal(err)
-	}
-	return meta.Kind
-}
+func kindOf(_ *testing.T, d []byte) string { return KindOf(d) }
 
 func TestAgentRBACIsExactlyWhatTheSinksNeed(t *testing.T) {
 	var rules []string
@@ -164,5 +146,34 @@ func TestInitContainerExampleIsHardened(t *testing.T) {
 	}
 	if n == 0 {
 		t.Fatal("no Pod or Job in the init-container example")
+	}
+}
+
+func TestAgentRBACForAnotherServiceAccountKeepsTheRulesAndRenamesTheReport(t *testing.T) {
+	shipped, _, err := AgentRBAC(ExampleNamespace, ExampleServiceAccount)
+	if err != nil {
+		t.Fatal(err)
+	}
+	role, binding, err := AgentRBAC("team-a", "chaos-ec2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if role.Namespace != "team-a" || role.Name != "podcred-agent-chaos-ec2" || binding.RoleRef.Name != role.Name {
+		t.Errorf("role %s/%s bound as %s", role.Namespace, role.Name, binding.RoleRef.Name)
+	}
+	if len(binding.Subjects) != 1 || binding.Subjects[0].Name != "chaos-ec2" || binding.Subjects[0].Namespace != "team-a" {
+		t.Errorf("subjects = %+v", binding.Subjects)
+	}
+	if len(role.Rules) != len(shipped.Rules) {
+		t.Fatalf("%d rules, job.yaml ships %d", len(role.Rules), len(shipped.Rules))
+	}
+	for i, r := range role.Rules {
+		want := shipped.Rules[i]
+		if !slices.Equal(r.Verbs, want.Verbs) || !slices.Equal(r.Resources, want.Resources) || len(r.ResourceNames) != len(want.ResourceNames) {
+			t.Errorf("rule %d = %+v, job.yaml ships %+v", i, r, want)
+		}
+		if len(r.ResourceNames) > 0 && !slices.Equal(r.ResourceNames, []string{"podcred-chaos-ec2"}) {
+			t.Errorf("rule %d names %v, want the report ConfigMap podcred-chaos-ec2", i, r.ResourceNames)
+		}
 	}
 }

@@ -2,36 +2,77 @@ package sandbox
 
 import (
 	"context"
+	"embed"
+	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/yaml"
 )
 
-// litmusGroup is the API group of Litmus objects.
-const litmusGroup = "litmuschaos.io"
+// crdFiles holds the CustomResourceDefinitions the sandbox installs: Litmus's
+// (structural schemas for every field podcred reads or its examples use) and
+// Argo's Workflow and WorkflowTemplate (Litmus's chaos infrastructure runs
+// experiments as Argo workflows). Each file says what it was written from.
+//
+//go:embed crds/*.yaml
+var crdFiles embed.FS
 
 // crdGVR is the CustomResourceDefinition resource.
 var crdGVR = schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version: "v1", Resource: "customresourcedefinitions"}
 
-// litmusKinds are the Litmus kinds the sandbox installs (kind -> plural).
-var litmusKinds = map[string]string{
-	"ChaosExperiment": "chaosexperiments",
-	"ChaosEngine":     "chaosengines",
-	"ChaosResult":     "chaosresults",
+// sandboxCRD is one installed CRD: its served resource and kind.
+type sandboxCRD struct {
+	gvr  schema.GroupVersionResource
+	kind string
+	obj  *unstructured.Unstructured
 }
 
-// installLitmusCRDs installs minimal litmuschaos.io/v1alpha1 CRDs (any spec is
-// kept: x-kubernetes-preserve-unknown-fields), waits until they are Established
+// sandboxCRDs are the parsed crdFiles, in file order.
+var sandboxCRDs = func() []sandboxCRD {
+	entries, err := crdFiles.ReadDir("crds")
+	if err != nil {
+		panic(err) // embedded at build time: a broken file fails every sandbox test
+	}
+	var out []sandboxCRD
+	for _, e := range entries {
+		b, err := crdFiles.ReadFile("crds/" + e.Name())
+		if err != nil {
+			panic(err)
+		}
+		u := &unstructured.Unstructured{}
+		if err := yaml.Unmarshal(b, &u.Object); err != nil {
+			panic(fmt.Sprintf("crds/%s: %v", e.Name(), err))
+		}
+		u.SetLabels(managedLabels())
+		group, _, _ := unstructured.NestedString(u.Object, "spec", "group")
+		plural, _, _ := unstructured.NestedString(u.Object, "spec", "names", "plural")
+		kind, _, _ := unstructured.NestedString(u.Object, "spec", "names", "kind")
+		out = append(out, sandboxCRD{gvr: schema.GroupVersionResource{Group: group, Version: "v1alpha1", Resource: plural}, kind: kind, obj: u})
+	}
+	return out
+}()
+
+// crdFor returns the sandbox CRD serving gvk's kind, if any.
+func crdFor(gvk schema.GroupVersionKind) (sandboxCRD, bool) {
+	for _, c := range sandboxCRDs {
+		if c.kind == gvk.Kind && c.gvr.Group == gvk.Group {
+			return c, true
+		}
+	}
+	return sandboxCRD{}, false
+}
+
+// installLitmusCRDs installs sandboxCRDs, waits until they are Established
 // and served, and records when they became so (see waitCRDsSettled).
 func (k *kubeLoader) installLitmusCRDs(ctx context.Context) error {
 	deadline := time.Now().Add(60 * time.Second)
-	for kind, plural := range litmusKinds {
-		crd := litmusCRD(kind, plural)
+	for _, c := range sandboxCRDs {
+		crd := c.obj.DeepCopy()
 		for { // the apiserver may still be starting
 			_, err := k.dyn.Resource(crdGVR).Create(ctx, crd, metav1.CreateOptions{})
 			if err == nil || apierrors.IsAlreadyExists(err) {
@@ -45,8 +86,8 @@ func (k *kubeLoader) installLitmusCRDs(ctx context.Context) error {
 			}
 		}
 	}
-	for _, plural := range litmusKinds {
-		name := plural + "." + litmusGroup
+	for _, c := range sandboxCRDs {
+		name := c.obj.GetName()
 		for {
 			u, err := k.dyn.Resource(crdGVR).Get(ctx, name, metav1.GetOptions{})
 			if err == nil {
@@ -56,7 +97,7 @@ func (k *kubeLoader) installLitmusCRDs(ctx context.Context) error {
 					}
 					// Established comes a moment before the resource is served; until
 					// then the apiserver answers 503 with Retry-After: 1 s.
-					err = k.client.CoreV1().RESTClient().Get().AbsPath("/apis", litmusGroup, "v1alpha1", plural).
+					err = k.client.CoreV1().RESTClient().Get().AbsPath("/apis", c.gvr.Group, c.gvr.Version, c.gvr.Resource).
 						Param("limit", "1").MaxRetries(0).Do(ctx).Error()
 					if err == nil {
 						break
@@ -74,12 +115,13 @@ func (k *kubeLoader) installLitmusCRDs(ctx context.Context) error {
 	return nil
 }
 
-// startCRDs installs the Litmus CRDs in the background; crdsReady waits for them.
+// startCRDs installs the CRDs and the shipped admission policy in the
+// background; crdsInstalled and crdsReady wait for them.
 func (k *kubeLoader) startCRDs(ctx context.Context) {
 	k.crdsDone = make(chan struct{})
 	go func() {
 		defer close(k.crdsDone)
-		k.crdsErr = k.installLitmusCRDs(ctx)
+		k.crdsErr = errors.Join(k.installLitmusCRDs(ctx), k.installAdmissionPolicy(ctx, k.config))
 	}()
 }
 
@@ -125,27 +167,6 @@ func (k *kubeLoader) waitCRDsSettled(ctx context.Context) error {
 		return nil
 	}
 	return sleepCtx(ctx, wait)
-}
-
-// litmusCRD is a minimal namespaced CRD for kind that keeps any spec.
-func litmusCRD(kind, plural string) *unstructured.Unstructured {
-	return &unstructured.Unstructured{Object: map[string]any{
-		"apiVersion": "apiextensions.k8s.io/v1",
-		"kind":       "CustomResourceDefinition",
-		"metadata":   map[string]any{"name": plural + "." + litmusGroup, "labels": map[string]any{ManagedByLabel: managedByValue}},
-		"spec": map[string]any{
-			"group": litmusGroup,
-			"scope": "Namespaced",
-			"names": map[string]any{"kind": kind, "listKind": kind + "List", "plural": plural, "singular": strings.ToLower(kind)},
-			"versions": []any{map[string]any{
-				"name": "v1alpha1", "served": true, "storage": true,
-				"schema": map[string]any{"openAPIV3Schema": map[string]any{
-					"type": "object", "x-kubernetes-preserve-unknown-fields": true,
-				}},
-				"subresources": map[string]any{"status": map[string]any{}},
-			}},
-		},
-	}}
 }
 
 // establishedAt returns when the CRD became Established, if it is.

@@ -6,14 +6,16 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/discovery/cached/memory"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/restmapper"
+
+	"github.com/podcred/podcred/deploy"
 )
 
 // Labels and names the sandbox puts on what it creates.
@@ -21,10 +23,8 @@ const (
 	ManagedByLabel = "app.kubernetes.io/managed-by"
 	managedByValue = "podcred-sandbox"
 	// NodeName is the one Node object pods are assigned to (no kubelet runs).
-	NodeName = "ip-10-0-1-10.ec2.internal"
-	// AgentRBACName names the Role and RoleBinding that namespace.agentRBAC creates.
-	AgentRBACName = "podcred-agent"
-	defaultImage  = "public.ecr.aws/docker/library/busybox:stable"
+	NodeName     = "ip-10-0-1-10.ec2.internal"
+	defaultImage = "public.ecr.aws/docker/library/busybox:stable"
 )
 
 // managedLabels label what the sandbox creates.
@@ -35,6 +35,7 @@ type kubeLoader struct {
 	client kubernetes.Interface
 	dyn    dynamic.Interface
 	mapper *restmapper.DeferredDiscoveryRESTMapper
+	config *rest.Config // the admin's
 	region string
 
 	// Litmus CRDs, installed in the background (see startCRDs).
@@ -50,7 +51,7 @@ func newKubeLoader(cp *ControlPlane, region string) (*kubeLoader, error) {
 		return nil, err
 	}
 	mapper := restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(cp.Client.Discovery()))
-	return &kubeLoader{client: cp.Client, dyn: dyn, mapper: mapper, region: region}, nil
+	return &kubeLoader{client: cp.Client, dyn: dyn, mapper: mapper, config: cp.Config, region: region}, nil
 }
 
 // apply creates the namespaces and their objects, then the world's extra objects.
@@ -199,39 +200,31 @@ func (k *kubeLoader) createPod(ctx context.Context, ns string, p Pod, sa *corev1
 	return running, nil
 }
 
-// grantAgentSinks lets every SA of ns write podcred's report sinks.
+// grantAgentSinks grants each SA of ns exactly the agent's Role that
+// deploy/job.yaml ships, renamed for that SA (tests grant what ships).
 func (k *kubeLoader) grantAgentSinks(ctx context.Context, ns Namespace) error {
-	role := &rbacv1.Role{
-		ObjectMeta: metav1.ObjectMeta{Name: AgentRBACName, Labels: managedLabels()},
-		Rules: []rbacv1.PolicyRule{
-			{APIGroups: []string{""}, Resources: []string{"configmaps"}, Verbs: []string{"get", "create", "update", "patch"}},
-			{APIGroups: []string{""}, Resources: []string{"pods"}, Verbs: []string{"get", "patch"}},
-			{APIGroups: []string{""}, Resources: []string{"events"}, Verbs: []string{"create", "patch"}},
-			{APIGroups: []string{"events.k8s.io"}, Resources: []string{"events"}, Verbs: []string{"create", "patch"}},
-		},
-	}
-	binding := &rbacv1.RoleBinding{
-		ObjectMeta: metav1.ObjectMeta{Name: AgentRBACName, Labels: managedLabels()},
-		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: AgentRBACName},
-	}
 	for _, sa := range ns.ServiceAccounts {
-		binding.Subjects = append(binding.Subjects, rbacv1.Subject{Kind: rbacv1.ServiceAccountKind, Name: sa.Name, Namespace: ns.Name})
-	}
-	if _, err := k.client.RbacV1().Roles(ns.Name).Create(ctx, role, metav1.CreateOptions{}); err != nil {
-		return fmt.Errorf("role %s: %w", AgentRBACName, err)
-	}
-	if _, err := k.client.RbacV1().RoleBindings(ns.Name).Create(ctx, binding, metav1.CreateOptions{}); err != nil {
-		return fmt.Errorf("rolebinding %s: %w", AgentRBACName, err)
+		role, binding, err := deploy.AgentRBAC(ns.Name, sa.Name)
+		if err != nil {
+			return err
+		}
+		role.Labels, binding.Labels = managedLabels(), managedLabels()
+		if _, err := k.client.RbacV1().Roles(ns.Name).Create(ctx, role, metav1.CreateOptions{}); err != nil {
+			return fmt.Errorf("role %s: %w", role.Name, err)
+		}
+		if _, err := k.client.RbacV1().RoleBindings(ns.Name).Create(ctx, binding, metav1.CreateOptions{}); err != nil {
+			return fmt.Errorf("rolebinding %s: %w", binding.Name, err)
+		}
 	}
 	return nil
 }
 
-// resource returns the client for u's kind: Litmus kinds directly, others
+// resource returns the client for u's kind: the sandbox's CRDs directly, others
 // mapped through discovery (namespaced ones default to "default").
 func (k *kubeLoader) resource(u *unstructured.Unstructured) (dynamic.ResourceInterface, error) {
 	gvk := u.GroupVersionKind()
-	if plural, ok := litmusKinds[gvk.Kind]; ok && gvk.Group == litmusGroup {
-		return k.dyn.Resource(gvk.GroupVersion().WithResource(plural)).Namespace(u.GetNamespace()), nil
+	if c, ok := crdFor(gvk); ok {
+		return k.dyn.Resource(gvk.GroupVersion().WithResource(c.gvr.Resource)).Namespace(u.GetNamespace()), nil
 	}
 	mapping, err := k.mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
 	if err != nil {

@@ -9,7 +9,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/kubernetes"
 )
 
@@ -33,9 +32,8 @@ func (k *kubeLoader) clear(ctx context.Context, w *World) error {
 			rbac.RoleBindings(ns.Name).DeleteCollection(ctx, del, all),
 			rbac.Roles(ns.Name).DeleteCollection(ctx, del, all),
 		)
-		for _, plural := range []string{"chaosengines", "chaosexperiments", "chaosresults"} {
-			gvr := schema.GroupVersionResource{Group: litmusGroup, Version: "v1alpha1", Resource: plural}
-			errs = append(errs, k.dyn.Resource(gvr).Namespace(ns.Name).DeleteCollection(ctx, del, all))
+		for _, c := range sandboxCRDs {
+			errs = append(errs, k.dyn.Resource(c.gvr).Namespace(ns.Name).DeleteCollection(ctx, del, all))
 		}
 	}
 	for _, obj := range w.Objects {

@@ -306,15 +306,21 @@ func TestSandboxDemoWorld(t *testing.T) {
 			t.Fatalf("the pod's token file: %v", err)
 		}
 
-		// The kubeconfig authenticates as the SA: RBAC applies.
+		// The kubeconfig authenticates as the SA: RBAC and the shipped admission policy apply.
 		cfg, err := clientcmd.BuildConfigFromFlags("", m["KUBECONFIG"])
 		if err != nil {
 			t.Fatal(err)
 		}
 		client := kubernetes.NewForConfigOrDie(cfg)
-		cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "podcred-rbac-probe"}}
-		if _, err := client.CoreV1().ConfigMaps("litmus").Create(ctx, cm, metav1.CreateOptions{}); err != nil {
-			t.Fatalf("agentRBAC should allow ConfigMaps: %v", err)
+		own := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "podcred-litmus-admin"}}
+		dry := metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}}
+		if _, err := client.CoreV1().ConfigMaps("litmus").Create(ctx, own, dry); err != nil {
+			t.Fatalf("the shipped agent Role should let the SA create its own report ConfigMap: %v", err)
+		}
+		other := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "podcred-other-sa"}}
+		if _, err := client.CoreV1().ConfigMaps("litmus").Create(ctx, other, dry); !apierrors.IsForbidden(err) ||
+			!strings.Contains(err.Error(), "only that ServiceAccount") {
+			t.Fatalf("creating another SA's report ConfigMap: %v, want the admission policy's refusal", err)
 		}
 		if _, err := client.CoreV1().Secrets("litmus").List(ctx, metav1.ListOptions{}); !apierrors.IsForbidden(err) {
 			t.Fatalf("listing secrets as the SA: %v, want Forbidden", err)

@@ -105,8 +105,9 @@ type Role struct {
 // Namespace is a Kubernetes namespace and what lives in it.
 type Namespace struct {
 	Name string `json:"name"`
-	// AgentRBAC grants every ServiceAccount of the namespace what podcred-agent's
-	// sinks need (ConfigMaps, pod annotations, Events), as deploy/ does.
+	// AgentRBAC grants every ServiceAccount of the namespace the agent's Role
+	// of deploy/job.yaml, renamed for it: its own report ConfigMap, pod
+	// annotations and Events, exactly as shipped.
 	AgentRBAC       bool             `json:"agentRBAC,omitempty"`
 	ServiceAccounts []ServiceAccount `json:"serviceAccounts,omitempty"`
 	Secrets         []Secret         `json:"secrets,omitempty"`
