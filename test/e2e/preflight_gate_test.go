@@ -66,7 +66,8 @@ spec:
 // apiserver, a ChaosEngine whose podcred probe stops chaos and one whose
 // probe only records a failure: experiment.gate fails naming the second
 // with a JSON patch; that patch, applied as printed, makes it pass; an
-// engine without any podcred probe then makes it warn.
+// engine without any podcred probe then makes it warn, and so does an Argo
+// Workflow whose podcred-agent step runs in parallel with the chaos step.
 func TestPreflightGateStopsOnlyWithStopOnFailure(t *testing.T) {
 	defer stopOnPanic()
 	loadInlineWorld(t, "preflight", preflightWorld(preflightRoles, preflightSAs))
@@ -119,7 +120,55 @@ func TestPreflightGateStopsOnlyWithStopOnFailure(t *testing.T) {
 	r = preflightCheck(t, "litmus", gateSA, "--issuer", sb(t).Issuer())
 	wantCheck(t, r, preflight.IDExperimentGate, report.StatusWarn, "ChaosEngine gate-e2e-bare: no podcred probe",
 		"deploy/examples/litmus-probes.yaml", "stopOnFailure: true")
-	if _, err := dyn.Resource(workflowGVR).Namespace("litmus").List(ctx, metav1.ListOptions{}); apierrors.IsNotFound(err) {
-		t.Log("argoproj.io workflows are not served by this sandbox: experiment.gate judged engines only, without error")
+
+	// An Argo Workflow whose podcred-agent step runs in parallel with the
+	// step creating the ChaosEngine does not gate it.
+	for _, name := range []string{"gate-e2e-stops", "gate-e2e-records", "gate-e2e-bare"} {
+		if err := engines.Delete(ctx, name, metav1.DeleteOptions{}); err != nil {
+			t.Fatal(err)
+		}
 	}
+	var wf map[string]any
+	if err := yaml.Unmarshal([]byte(gateWorkflow), &wf); err != nil {
+		t.Fatal(err)
+	}
+	workflows := dyn.Resource(workflowGVR).Namespace("litmus")
+	if _, err := workflows.Create(ctx, &unstructured.Unstructured{Object: wf}, metav1.CreateOptions{FieldValidation: "Strict"}); err != nil {
+		t.Fatalf("create Workflow (the sandbox serves argoproj.io): %v", err)
+	}
+	t.Cleanup(func() { _ = workflows.Delete(context.Background(), "gate-e2e", metav1.DeleteOptions{}) })
+	r = preflightCheck(t, "litmus", gateSA, "--issuer", sb(t).Issuer())
+	wantCheck(t, r, preflight.IDExperimentGate, report.StatusWarn,
+		"Workflow gate-e2e template chaos (artifact engine): ChaosEngine gate-e2e-: podcred-agent step podcred-verify runs in the same step group as ec2-stop, in parallel")
 }
+
+// gateWorkflow runs podcred-agent as gateSA in parallel with the step that
+// creates a ChaosEngine for gateSA.
+const gateWorkflow = `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {name: gate-e2e, namespace: litmus}
+spec:
+  entrypoint: main
+  templates:
+    - name: main
+      steps:
+        - - {name: podcred-verify, template: verify}
+          - {name: ec2-stop, template: chaos}
+    - name: verify
+      serviceAccountName: ` + gateSA + `
+      container: {image: ghcr.io/podcred/podcred-agent:latest, command: [/podcred-agent]}
+    - name: chaos
+      inputs:
+        artifacts:
+          - name: engine
+            path: /tmp/engine.yaml
+            raw:
+              data: |
+                apiVersion: litmuschaos.io/v1alpha1
+                kind: ChaosEngine
+                metadata: {generateName: gate-e2e-}
+                spec:
+                  chaosServiceAccount: ` + gateSA + `
+                  experiments: [{name: ec2-terminate-by-id}]
+      container: {image: litmuschaos/litmus-checker:2.11.0, args: [-file=/tmp/engine.yaml]}
+`
