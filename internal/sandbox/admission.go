@@ -45,12 +45,12 @@ func (k *kubeLoader) installAdmissionPolicy(ctx context.Context, cfg *rest.Confi
 	return k.waitPolicyEnforced(ctx, cfg)
 }
 
-// policyProbeUser is who waitPolicyEnforced impersonates: bound to the
+// AdmissionProbeUser is who waitPolicyEnforced impersonates (tests use it too): bound to the
 // bootstrapped cluster-admin ClusterRole ("edit" is aggregated by
 // kube-controller-manager, which may not run), so allowed by RBAC
 // to create ConfigMaps (so that only admission can refuse), and neither a
 // cluster admin nor the owner of the verdict it tries to write.
-const policyProbeUser = "podcred-sandbox:policy-probe"
+const AdmissionProbeUser = "podcred-sandbox:policy-probe"
 
 // waitPolicyEnforced polls, with a server-side dry run, until a forged write
 // of a ServiceAccount's verdict ConfigMap is refused.
@@ -58,13 +58,13 @@ func (k *kubeLoader) waitPolicyEnforced(ctx context.Context, cfg *rest.Config) e
 	grant := &rbacv1.ClusterRoleBinding{
 		ObjectMeta: metav1.ObjectMeta{Name: "podcred-sandbox-policy-probe", Labels: managedLabels()},
 		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "cluster-admin"},
-		Subjects:   []rbacv1.Subject{{APIGroup: rbacv1.GroupName, Kind: rbacv1.UserKind, Name: policyProbeUser}},
+		Subjects:   []rbacv1.Subject{{APIGroup: rbacv1.GroupName, Kind: rbacv1.UserKind, Name: AdmissionProbeUser}},
 	}
 	if _, err := k.client.RbacV1().ClusterRoleBindings().Create(ctx, grant, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
 		return fmt.Errorf("clusterrolebinding %s: %w", grant.Name, err)
 	}
 	forger := rest.CopyConfig(cfg)
-	forger.Impersonate = rest.ImpersonationConfig{UserName: policyProbeUser}
+	forger.Impersonate = rest.ImpersonationConfig{UserName: AdmissionProbeUser}
 	c, err := kubernetes.NewForConfig(forger)
 	if err != nil {
 		return err
