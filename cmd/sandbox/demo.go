@@ -134,10 +134,12 @@ func summary(out io.Writer, unexpected int) error {
 	fmt.Fprintln(out, `
 AGENT is podcred-agent run as the scenario's pod: does this pod get its own role, and only it?
 PREFLIGHT is podcred-preflight check for the scenario's ServiceAccount, from outside: is the whole
-set-up right? They answer different questions. In demo.yaml the litmus namespace still holds a
-ChaosExperiment that mounts cloud-secret (step 5 not done) and the chaos-ec2 role lacks actions its
-fault ec2-terminate-by-id needs, so preflight fails every ServiceAccount there even when its pod
-gets the right role; and only the agent can see a pod's own environment (static keys, IMDS).`)
+set-up right? They answer different questions. In demo.yaml litmus/litmus-admin is right in every
+step, so both columns pass. litmus-legacy holds the same experiment before step 5 was finished:
+cloud-secret still mounted, a role policy that lacks an action of the fault, and a ChaosEngine
+whose podcred probe has no stopOnFailure (litmus-go would record a failed verdict and inject the
+fault anyway); preflight fails it while the agent only warns, as the pod's own role works. Faults
+that change only a pod's environment (static keys, IMDS) are visible to the agent alone.`)
 	return nil
 }
 

@@ -357,7 +357,7 @@ func TestSandboxDemoWorld(t *testing.T) {
 	t.Run("Litmus objects exist", func(t *testing.T) {
 		dyn := dynamic.NewForConfigOrDie(s.ControlPlane().Config)
 		gvr := schema.GroupVersionResource{Group: "litmuschaos.io", Version: "v1alpha1", Resource: "chaosexperiments"}
-		exp, err := dyn.Resource(gvr).Namespace("litmus").Get(ctx, "ec2-terminate-by-id", metav1.GetOptions{})
+		exp, err := dyn.Resource(gvr).Namespace("litmus-legacy").Get(ctx, "ec2-terminate-by-id", metav1.GetOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -184,8 +185,14 @@ func TestEveryGateFormFollowsTheContract(t *testing.T) {
 	}{
 		{name: "a fresh pass opens every gate", prepare: freshPass, k8sOpens: true, cmdOpens: true, cmdSays: "podcred: pass"},
 		{name: "a fresh warn opens every gate (the agent exits 0 on warn)", prepare: func(t *testing.T) {
-			if r := verify(t, scenarioEnv(t, scenario(t, "cloud-secret"))); r.report.Verdict != report.VerdictWarn {
-				t.Fatalf("cloud-secret: verdict %s", r.report.Verdict)
+			// A leftover credentials file with static keys (AWS's documented example keys): creds.shared-file warns.
+			file := filepath.Join(t.TempDir(), "cloud_config.yml")
+			keys := "[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n"
+			if err := os.WriteFile(file, []byte(keys), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if r := verify(t, setenv(healthy, "AWS_SHARED_CREDENTIALS_FILE", file)); r.report.Verdict != report.VerdictWarn {
+				t.Fatalf("verdict %s: %s", r.report.Verdict, findings(r.report))
 			}
 		}, k8sOpens: true, cmdOpens: true, cmdSays: "podcred: warn"},
 		{name: "a fail keeps every gate shut", prepare: func(t *testing.T) {

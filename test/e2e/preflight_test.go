@@ -125,34 +125,49 @@ func TestPreflightFindsEveryClassicMisconfiguration(t *testing.T) {
 		id       string
 		status   report.Status
 		phrases  []string
+		ns       string // default litmus
 	}{
 		{"trust policy for another namespace", "wrong-namespace", nil, preflight.IDTrustSubject, report.StatusFail,
 			[]string{"system:serviceaccount:chaos:wrong-namespace", "aws iam update-assume-role-policy --role-name chaos-wrong-namespace",
-				`"` + host + `:sub":"system:serviceaccount:litmus:wrong-namespace"`}},
+				`"` + host + `:sub":"system:serviceaccount:litmus:wrong-namespace"`}, ""},
 		{"wildcard under StringEquals", "wildcard-equals", nil, preflight.IDTrustOperators, report.StatusFail,
-			[]string{preflight.LintWildcardWithoutLike, "StringLike", "--role-name chaos-wildcard-equals"}},
+			[]string{preflight.LintWildcardWithoutLike, "StringLike", "--role-name chaos-wildcard-equals"}, ""},
 		{"unscoped trust policy", "unscoped", nil, preflight.IDTrustSubjectScoped, report.StatusFail,
-			[]string{"every ServiceAccount of the cluster", "--role-name chaos-unscoped"}},
+			[]string{"every ServiceAccount of the cluster", "--role-name chaos-unscoped"}, ""},
 		{"pod created before the annotation", "late-annotation", nil, preflight.IDPodsEnvInjected, report.StatusFail,
-			[]string{"late-annotation-runner", "kubectl delete pod -n litmus late-annotation-runner"}},
+			[]string{"late-annotation-runner", "kubectl delete pod -n litmus late-annotation-runner"}, ""},
 		{"ChaosExperiment still mounting cloud-secret", "litmus-admin", nil, preflight.IDExperimentCloudSecret, report.StatusFail,
-			[]string{"ChaosExperiment ec2-terminate-by-id mounts secret cloud-secret at /tmp/", "kubectl -n litmus patch chaosexperiment ec2-terminate-by-id --type=json",
-				`"op":"remove","path":"/spec/definition/secrets/0"`}},
+			[]string{"ChaosExperiment ec2-terminate-by-id mounts secret cloud-secret at /tmp/", "kubectl -n litmus-legacy patch chaosexperiment ec2-terminate-by-id --type=json",
+				`"op":"remove","path":"/spec/definition/secrets/0"`}, "litmus-legacy"},
 		{"a fault whose actions the role lacks", "litmus-admin", []string{"--fault", "ec2-stop-by-id"}, preflight.IDIAMPermissions, report.StatusFail,
-			[]string{"ec2-terminate-by-id lacks autoscaling:DescribeAutoScalingInstances", "aws iam put-role-policy --role-name chaos-ec2"}},
+			[]string{"ec2-terminate-by-id lacks autoscaling:DescribeAutoScalingInstances", "aws iam put-role-policy --role-name chaos-ec2-legacy"}, "litmus-legacy"},
 		{"faults read from the namespace's chaos experiments", "litmus-admin", nil, preflight.IDIAMPermissions, report.StatusFail,
-			[]string{"faults read from the namespace's chaos experiments"}},
+			[]string{"faults read from the namespace's chaos experiments"}, "litmus-legacy"},
+		{"a podcred probe that only records a failed verdict", "litmus-admin", nil, preflight.IDExperimentGate, report.StatusFail,
+			[]string{"ec2-chaos-ungated", "stopOnFailure", "kubectl -n litmus-legacy patch chaosengine ec2-chaos-ungated --type=json"}, "litmus-legacy"},
+		{"an engine that really stops on the verdict", "litmus-admin", nil, preflight.IDExperimentGate, report.StatusPass, nil, ""},
 		{"an EBS fault on an EC2-only role", "litmus-admin", []string{"--fault", "ebs-loss-by-id"}, preflight.IDIAMPermissions, report.StatusFail,
-			[]string{"ec2:AttachVolume", "ec2:DetachVolume"}},
+			[]string{"ec2:AttachVolume", "ec2:DetachVolume"}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			defer stopOnPanic()
-			r := preflightCheck(t, "litmus", tc.sa, append([]string{"--cluster", cluster}, tc.args...)...)
+			ns := tc.ns
+			if ns == "" {
+				ns = "litmus"
+			}
+			r := preflightCheck(t, ns, tc.sa, append([]string{"--cluster", cluster}, tc.args...)...)
 			wantCheck(t, r, tc.id, tc.status, tc.phrases...)
 			wantCheck(t, r, preflight.IDClusterOIDCIssuer, report.StatusPass, sb(t).Issuer(), preflight.IssuerFromEKS)
 			wantCheck(t, r, preflight.IDIAMOIDCProvider, report.StatusPass, "arn:aws:iam::"+account+":oidc-provider/"+host)
 		})
 	}
+	t.Run("the demo's healthy set-up passes every step", func(t *testing.T) {
+		defer stopOnPanic()
+		r := preflightCheck(t, "litmus", "litmus-admin", "--cluster", cluster)
+		if r.report.Verdict != report.VerdictPass {
+			t.Errorf("verdict %s, want pass: %s", r.report.Verdict, findings(r.report))
+		}
+	})
 	t.Run("the analyser agrees with the agent: healthy and wildcard-like SAs are admitted", func(t *testing.T) {
 		defer stopOnPanic()
 		for _, sa := range []string{"litmus-admin", "wildcard-like"} {
