@@ -25,8 +25,8 @@ import (
 	"k8s.io/client-go/kubernetes/fake"
 	"k8s.io/client-go/rest"
 
+	"github.com/podcred/podcred/internal/agenttest"
 	"github.com/podcred/podcred/internal/cli"
-	"github.com/podcred/podcred/internal/ststest"
 	"github.com/podcred/podcred/pkg/credcheck"
 	"github.com/podcred/podcred/pkg/preflight"
 	"github.com/podcred/podcred/pkg/report"
@@ -218,7 +218,7 @@ func (a agentRunner) RunJob(ctx context.Context, c kubernetes.Interface, job *ba
 	}
 	r := &report.Report{SchemaVersion: report.SchemaVersion, Kind: report.KindAgent,
 		Subject:   report.Subject{Namespace: job.Namespace, ServiceAccount: job.Spec.Template.Spec.ServiceAccountName, RoleArn: roleARN},
-		StartedAt: time.Now(), Checks: ststest.AgentChecks(st)}
+		StartedAt: time.Now(), Checks: agenttest.AgentChecks(st)}
 	r.Finish(time.Now())
 	return report.NewConfigMapSink(typedcore.New(c.CoreV1())).Write(ctx, r)
 }

@@ -18,7 +18,7 @@ import (
 	"k8s.io/client-go/kubernetes/fake"
 	"sigs.k8s.io/yaml"
 
-	"github.com/podcred/podcred/internal/ststest"
+	"github.com/podcred/podcred/internal/agenttest"
 	"github.com/podcred/podcred/pkg/report"
 	"github.com/podcred/podcred/pkg/report/typedcore"
 )
@@ -75,7 +75,7 @@ func (p publishingRunner) RunJob(ctx context.Context, c kubernetes.Interface, jo
 	}
 	r := &report.Report{SchemaVersion: report.SchemaVersion, Kind: report.KindAgent, Tool: report.Tool{Name: "podcred-agent"},
 		Subject:   report.Subject{Namespace: job.Namespace, ServiceAccount: job.Spec.Template.Spec.ServiceAccountName, RoleArn: pfRole},
-		StartedAt: time.Now(), Checks: ststest.AgentChecks(status)}
+		StartedAt: time.Now(), Checks: agenttest.AgentChecks(status)}
 	r.Finish(time.Now())
 	return report.NewConfigMapSink(typedcore.New(c.CoreV1())).Write(ctx, r)
 }
@@ -115,7 +115,7 @@ func TestRunVerificationJobReadsTheAgentsVerdictAndCleansUp(t *testing.T) {
 func TestRunVerificationJobIgnoresAnOlderReport(t *testing.T) {
 	c := fake.NewClientset()
 	old := &report.Report{SchemaVersion: report.SchemaVersion, Kind: report.KindAgent, Subject: report.Subject{Namespace: "litmus", ServiceAccount: "litmus-admin"},
-		Checks: ststest.AgentChecks(report.StatusPass)}
+		Checks: agenttest.AgentChecks(report.StatusPass)}
 	old.Finish(time.Now().Add(-time.Minute))
 	if err := report.NewConfigMapSink(typedcore.New(c.CoreV1())).Write(context.Background(), old); err != nil {
 		t.Fatal(err)

@@ -1,4 +1,6 @@
-package ststest
+// Package agenttest stands in for the agent in tests of what reads its
+// reports (preflight's --run-job, the gate).
+package agenttest
 
 import (
 	"github.com/podcred/podcred/pkg/credcheck"
