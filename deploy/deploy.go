@@ -16,7 +16,7 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	"sigs.k8s.io/yaml"
 
-	"github.com/podcred/podcred/pkg/report"
+	"github.com/podcred/podcred/pkg/verdict"
 )
 
 // Manifests holds every shipped manifest: *.yaml and examples/*.yaml.
@@ -107,8 +107,8 @@ func AgentRBAC(ns, sa string) (*rbacv1.Role, *rbacv1.RoleBinding, error) {
 	role.Name, role.Namespace = rename(role.Name), ns
 	for i, rule := range role.Rules {
 		for j, n := range rule.ResourceNames {
-			if n == report.ConfigMapName(ExampleServiceAccount) {
-				role.Rules[i].ResourceNames[j] = report.ConfigMapName(sa)
+			if n == verdict.ConfigMapName(ExampleServiceAccount) {
+				role.Rules[i].ResourceNames[j] = verdict.ConfigMapName(sa)
 			}
 		}
 	}

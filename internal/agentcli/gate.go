@@ -9,6 +9,7 @@ import (
 	"github.com/podcred/podcred/internal/cli"
 	"github.com/podcred/podcred/pkg/credcheck"
 	"github.com/podcred/podcred/pkg/report"
+	"github.com/podcred/podcred/pkg/verdict"
 )
 
 // gateOptions are the flags of `podcred-agent gate`.
@@ -57,7 +58,7 @@ or warn, unless --strict. Otherwise it says why in one line and exits 3 (the rep
 			if err != nil {
 				return report.UsageError(err)
 			}
-			r, err := report.Gate(cmd.Context(), c, report.GateOptions{
+			r, err := verdict.Gate(cmd.Context(), c, verdict.GateOptions{
 				Namespace: o.namespace, ServiceAccount: o.serviceAccount, ConfigMap: o.configMap,
 				RoleArn: o.roleARN, MaxAge: o.maxAge, Strict: o.strict, Timeout: o.timeout,
 				Required: credcheck.GateRequired, Proof: credcheck.GateProof,
@@ -75,7 +76,7 @@ or warn, unless --strict. Otherwise it says why in one line and exits 3 (the rep
 	f.StringVar(&o.serviceAccount, "service-account", "", "ServiceAccount whose report gates the experiment (required)")
 	f.StringVar(&o.configMap, "configmap", "", "report ConfigMap (default podcred-<service-account>)")
 	f.StringVar(&o.roleARN, "role-arn", "", "role the report must be for (default $AWS_ROLE_ARN when set)")
-	f.DurationVar(&o.maxAge, "max-age", report.DefaultMaxAge, "oldest report accepted (must be positive)")
+	f.DurationVar(&o.maxAge, "max-age", verdict.DefaultMaxAge, "oldest report accepted (must be positive)")
 	f.BoolVar(&o.strict, "strict", false, "refuse a warn verdict (exit 4)")
 	f.BoolVar(&o.allowWarn, "allow-warn", false, "accept a warn verdict")
 	_ = f.MarkDeprecated("allow-warn", "warn verdicts open the gate by default; use --strict to refuse them")

@@ -11,6 +11,7 @@ import (
 	"github.com/podcred/podcred/internal/cli"
 	"github.com/podcred/podcred/pkg/credcheck"
 	"github.com/podcred/podcred/pkg/report"
+	"github.com/podcred/podcred/pkg/verdict"
 )
 
 // sinkSpec is one parsed --sink value.
@@ -42,7 +43,7 @@ func parseSinks(values []string) ([]sinkSpec, error) {
 func (o *verifyOptions) buildSinks(specs []sinkSpec) ([]report.Sink, error) {
 	var (
 		sinks []report.Sink
-		kube  report.CoreClient
+		kube  verdict.CoreClient
 	)
 	for _, s := range specs {
 		switch s.kind {
@@ -60,15 +61,15 @@ func (o *verifyOptions) buildSinks(specs []sinkSpec) ([]report.Sink, error) {
 			}
 			switch s.kind {
 			case "configmap":
-				sinks = append(sinks, report.NewConfigMapSink(kube))
+				sinks = append(sinks, verdict.NewConfigMapSink(kube))
 			case "annotation":
-				var opts []report.Option
+				var opts []verdict.Option
 				if !hasSink(specs, "configmap") {
-					opts = append(opts, report.WithoutConfigMapLink()) // do not name a ConfigMap never written
+					opts = append(opts, verdict.WithoutConfigMapLink()) // do not name a ConfigMap never written
 				}
-				sinks = append(sinks, report.NewAnnotationSink(kube, opts...))
+				sinks = append(sinks, verdict.NewAnnotationSink(kube, opts...))
 			case "event":
-				sinks = append(sinks, report.NewEventSink(kube))
+				sinks = append(sinks, verdict.NewEventSink(kube))
 			}
 		}
 	}
@@ -94,7 +95,7 @@ func hasSink(specs []sinkSpec, kind string) bool {
 func (o *verifyOptions) markPending(ctx context.Context, sinks []report.Sink, started time.Time) {
 	log := zerolog.Ctx(ctx)
 	for _, s := range sinks {
-		cm, ok := s.(*report.ConfigMapSink)
+		cm, ok := s.(*verdict.ConfigMapSink)
 		if !ok {
 			continue
 		}

@@ -7,7 +7,7 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
-	"github.com/podcred/podcred/pkg/report"
+	"github.com/podcred/podcred/pkg/verdict"
 )
 
 // KubeTimeout bounds every Kubernetes API request made by podcred's clients.
@@ -39,13 +39,13 @@ func RESTConfig(kubeconfig, context string) (*rest.Config, error) {
 	return cfg, nil
 }
 
-// CoreClient builds the agent's core/v1 client (report.NewCoreClient) from
+// CoreClient builds the agent's core/v1 client (verdict.NewCoreClient) from
 // RESTConfig. It does not link client-go's typed clients, which halves the
 // agent's binary.
-func CoreClient(kubeconfig, context string) (report.CoreClient, error) {
+func CoreClient(kubeconfig, context string) (verdict.CoreClient, error) {
 	cfg, err := RESTConfig(kubeconfig, context)
 	if err != nil {
 		return nil, err
 	}
-	return report.NewCoreClient(cfg)
+	return verdict.NewCoreClient(cfg)
 }

@@ -30,7 +30,8 @@ import (
 	"github.com/podcred/podcred/pkg/credcheck"
 	"github.com/podcred/podcred/pkg/preflight"
 	"github.com/podcred/podcred/pkg/report"
-	"github.com/podcred/podcred/pkg/report/typedcore"
+	"github.com/podcred/podcred/pkg/verdict"
+	"github.com/podcred/podcred/pkg/verdict/typedcore"
 )
 
 const (
@@ -220,7 +221,7 @@ func (a agentRunner) RunJob(ctx context.Context, c kubernetes.Interface, job *ba
 		Subject:   report.Subject{Namespace: job.Namespace, ServiceAccount: job.Spec.Template.Spec.ServiceAccountName, RoleArn: roleARN},
 		StartedAt: time.Now(), Checks: agenttest.AgentChecks(st)}
 	r.Finish(time.Now())
-	return report.NewConfigMapSink(typedcore.New(c.CoreV1())).Write(ctx, r)
+	return verdict.NewConfigMapSink(typedcore.New(c.CoreV1())).Write(ctx, r)
 }
 
 func TestCheckRunJobMergesTheAgentsVerdict(t *testing.T) {

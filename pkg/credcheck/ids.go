@@ -48,7 +48,7 @@ var specByID = func() map[string]Spec {
 }()
 
 // GateRequired lists the checks every report of this agent version carries:
-// a gate refuses a report that lacks one (report.GateOptions.Required).
+// a gate refuses a report that lacks one (verdict.GateOptions.Required).
 var GateRequired = func() []string {
 	ids := make([]string, len(AgentSpecs))
 	for i, s := range AgentSpecs {
@@ -59,5 +59,5 @@ var GateRequired = func() []string {
 
 // GateProof lists the checks that prove the pod gets its own role: a gate
 // opens only when each of them passed (or warned), never on a report where
-// they were skipped (report.GateOptions.Proof).
+// they were skipped (verdict.GateOptions.Proof).
 var GateProof = []string{IDEnvRoleArn, IDEnvTokenFile, IDTokenSubject, IDSTSAssumeRole, IDSTSCallerIdentity, IDChainSource}

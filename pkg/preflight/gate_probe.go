@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/selection"
 
 	"github.com/podcred/podcred/pkg/report"
+	"github.com/podcred/podcred/pkg/verdict"
 )
 
 // Litmus probe modes that run before the fault is injected and can stop it
@@ -95,16 +96,16 @@ func isPodcredK8sProbe(k K8sProbeInputs) bool {
 	if k.Resource != "configmaps" || k.Version != "v1" || k.Group != "" {
 		return false
 	}
-	if name, ok := fieldName(k.FieldSelector); ok && strings.HasPrefix(name, report.ConfigMapPrefix) {
+	if name, ok := fieldName(k.FieldSelector); ok && strings.HasPrefix(name, verdict.ConfigMapPrefix) {
 		return true
 	}
 	sel, err := labels.Parse(k.LabelSelector)
 	if err != nil {
-		return strings.Contains(k.LabelSelector, report.ManagedByValue)
+		return strings.Contains(k.LabelSelector, verdict.ManagedByValue)
 	}
 	reqs, _ := sel.Requirements()
 	return slices.ContainsFunc(reqs, func(r labels.Requirement) bool {
-		return r.Key() == report.LabelManagedBy && r.Values().Has(report.ManagedByValue)
+		return r.Key() == verdict.LabelManagedBy && r.Values().Has(verdict.ManagedByValue)
 	})
 }
 
@@ -133,9 +134,9 @@ func judgeK8sInputs(j *probeJudgement, k K8sProbeInputs, ns, sa string) {
 		j.fixes = append(j.fixes, probeFix{tokens: []string{in, "namespace"}, value: ns, exists: true})
 	}
 	name, hasName := fieldName(k.FieldSelector)
-	if hasName && name != report.ConfigMapName(sa) {
-		j.problems = append(j.problems, fmt.Sprintf("its fieldSelector reads ConfigMap %s, not %s", name, report.ConfigMapName(sa)))
-		j.fixes = append(j.fixes, probeFix{tokens: []string{in, "fieldSelector"}, value: "metadata.name=" + report.ConfigMapName(sa), exists: true})
+	if hasName && name != verdict.ConfigMapName(sa) {
+		j.problems = append(j.problems, fmt.Sprintf("its fieldSelector reads ConfigMap %s, not %s", name, verdict.ConfigMapName(sa)))
+		j.fixes = append(j.fixes, probeFix{tokens: []string{in, "fieldSelector"}, value: "metadata.name=" + verdict.ConfigMapName(sa), exists: true})
 	}
 	if why := verdictSelectorProblem(k.LabelSelector, sa, hasName); why != "" {
 		j.problems = append(j.problems, why)
@@ -155,10 +156,10 @@ func verdictSelectorProblem(s, sa string, hasName bool) string {
 	verdictOK, saOK := false, hasName
 	for _, r := range reqs {
 		switch r.Key() {
-		case report.LabelVerdict:
+		case verdict.LabelVerdict:
 			verdictOK = verdictOK || opensOnPassOrWarn(r)
-		case report.LabelServiceAccount:
-			if r.Values().Len() == 1 && r.Values().Has(report.LabelValue(sa)) {
+		case verdict.LabelServiceAccount:
+			if r.Values().Len() == 1 && r.Values().Has(verdict.LabelValue(sa)) {
 				saOK = saOK || r.Operator() != selection.NotEquals && r.Operator() != selection.NotIn
 			} else {
 				return fmt.Sprintf("its labelSelector selects ServiceAccount %s, not %s", strings.Join(r.Values().UnsortedList(), ","), sa)
@@ -167,10 +168,10 @@ func verdictSelectorProblem(s, sa string, hasName bool) string {
 	}
 	switch {
 	case !verdictOK:
-		return fmt.Sprintf("its labelSelector does not require %s=pass (a fail or missing verdict would pass)", report.LabelVerdict)
+		return fmt.Sprintf("its labelSelector does not require %s=pass (a fail or missing verdict would pass)", verdict.LabelVerdict)
 	case !saOK:
 		return fmt.Sprintf("it selects no single ServiceAccount's report (another ServiceAccount's pass would open it): no fieldSelector metadata.name=%s nor %s=%s",
-			report.ConfigMapName(sa), report.LabelServiceAccount, report.LabelValue(sa))
+			verdict.ConfigMapName(sa), verdict.LabelServiceAccount, verdict.LabelValue(sa))
 	}
 	return ""
 }
@@ -196,8 +197,8 @@ func opensOnPassOrWarn(r labels.Requirement) bool {
 
 // gateLabelSelector is the label selector a podcred k8sProbe should use.
 func gateLabelSelector(sa string) string {
-	return fmt.Sprintf("%s=%s,%s=%s,%s=%s", report.LabelManagedBy, report.ManagedByValue,
-		report.LabelServiceAccount, report.LabelValue(sa), report.LabelVerdict, report.VerdictPass)
+	return fmt.Sprintf("%s=%s,%s=%s,%s=%s", verdict.LabelManagedBy, verdict.ManagedByValue,
+		verdict.LabelServiceAccount, verdict.LabelValue(sa), verdict.LabelVerdict, report.VerdictPass)
 }
 
 // gateProbeTemplate is the k8sProbe to add to an experiment that has no
@@ -207,7 +208,7 @@ func gateProbeTemplate(ns, sa string) map[string]any {
 		"name": "podcred-report-pass", "type": "k8sProbe", "mode": probeModeSOT,
 		"k8sProbe/inputs": map[string]any{
 			"group": "", "version": "v1", "resource": "configmaps", "namespace": ns,
-			"fieldSelector": "metadata.name=" + report.ConfigMapName(sa),
+			"fieldSelector": "metadata.name=" + verdict.ConfigMapName(sa),
 			"labelSelector": gateLabelSelector(sa), "operation": "present",
 		},
 		"runProperties": map[string]any{"probeTimeout": "10s", "interval": "5s", "attempt": int64(2), "stopOnFailure": true},

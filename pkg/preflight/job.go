@@ -18,7 +18,8 @@ import (
 
 	"github.com/podcred/podcred/pkg/credcheck"
 	"github.com/podcred/podcred/pkg/report"
-	"github.com/podcred/podcred/pkg/report/typedcore"
+	"github.com/podcred/podcred/pkg/verdict"
+	"github.com/podcred/podcred/pkg/verdict/typedcore"
 )
 
 // Defaults of the verification Job (deploy/job.yaml).
@@ -45,7 +46,7 @@ func VerificationJob(ns, sa, image string) *batchv1.Job {
 		"app.kubernetes.io/name":      "podcred-agent",
 		"app.kubernetes.io/part-of":   "podcred",
 		"app.kubernetes.io/component": "verification-job",
-		report.LabelServiceAccount:    report.LabelValue(sa),
+		verdict.LabelServiceAccount:   verdict.LabelValue(sa),
 	}
 	field := func(name, path string) corev1.EnvVar {
 		return corev1.EnvVar{Name: name, ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: path}}}
@@ -96,7 +97,7 @@ func VerificationJob(ns, sa, image string) *batchv1.Job {
 
 // JobName is the verification Job's name for a ServiceAccount, at most 63
 // characters (its pods carry it in the job-name label).
-func JobName(sa string) string { return report.LabelValue(JobNamePrefix + sa) }
+func JobName(sa string) string { return verdict.LabelValue(JobNamePrefix + sa) }
 
 // JobRunner runs a verification Job's pod where no kubelet will: tests and
 // the sandbox. RunJob is called once the Job exists and should return when
@@ -199,7 +200,7 @@ func RunVerificationJob(ctx context.Context, c kubernetes.Interface, o JobOption
 				return finish(fmt.Errorf("running the Job's pod: %w", runnerErr))
 			}
 			return finish(fmt.Errorf("Job %s ended (%s) without publishing a report to ConfigMap %s: check the agent RBAC "+
-				"(kubectl apply -f deploy/job.yaml -l app.kubernetes.io/component=agent-rbac)", job.Name, state, report.ConfigMapName(o.ServiceAccount)))
+				"(kubectl apply -f deploy/job.yaml -l app.kubernetes.io/component=agent-rbac)", job.Name, state, verdict.ConfigMapName(o.ServiceAccount)))
 		}
 		if state != lastState || time.Since(lastNote) >= 10*time.Second {
 			progress("waiting for Job %s: %s (%s)", job.Name, state, o.Now().Sub(start).Round(time.Second))
@@ -246,12 +247,12 @@ func deleteJob(ctx context.Context, c kubernetes.Interface, ns, name string, wai
 
 // publishedAt is the finish time of the report already in the ConfigMap, if any.
 func publishedAt(ctx context.Context, c kubernetes.Interface, ns, sa string) time.Time {
-	cm, err := c.CoreV1().ConfigMaps(ns).Get(ctx, report.ConfigMapName(sa), metav1.GetOptions{})
+	cm, err := c.CoreV1().ConfigMaps(ns).Get(ctx, verdict.ConfigMapName(sa), metav1.GetOptions{})
 	if err != nil {
 		return time.Time{}
 	}
 	var r report.Report
-	if json.Unmarshal([]byte(cm.Data[report.DataReport]), &r) != nil {
+	if json.Unmarshal([]byte(cm.Data[verdict.DataReport]), &r) != nil {
 		return time.Time{}
 	}
 	return r.FinishedAt
@@ -261,14 +262,14 @@ func publishedAt(ctx context.Context, c kubernetes.Interface, ns, sa string) tim
 // the ConfigMap is podcred's, readable and consistent, and about this SA) and
 // accepts it, whatever its verdict, when it was published after prev.
 func freshReport(ctx context.Context, c kubernetes.Interface, ns, sa string, prev time.Time) (*report.Report, bool) {
-	r, err := report.Gate(ctx, typedcore.New(c.CoreV1()), report.GateOptions{Namespace: ns, ServiceAccount: sa, MaxAge: 24 * time.Hour, Required: credcheck.GateRequired, Proof: credcheck.GateProof})
+	r, err := verdict.Gate(ctx, typedcore.New(c.CoreV1()), verdict.GateOptions{Namespace: ns, ServiceAccount: sa, MaxAge: 24 * time.Hour, Required: credcheck.GateRequired, Proof: credcheck.GateProof})
 	if err != nil {
-		var ge *report.GateError
+		var ge *verdict.GateError
 		if !errors.As(err, &ge) || ge.Report == nil {
 			return nil, false
 		}
 		switch ge.Reason {
-		case report.GateFailed, report.GateErrored, report.GateExpired:
+		case verdict.GateFailed, verdict.GateErrored, verdict.GateExpired:
 			r = ge.Report
 		default:
 			return nil, false

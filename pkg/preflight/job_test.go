@@ -20,7 +20,8 @@ import (
 
 	"github.com/podcred/podcred/internal/agenttest"
 	"github.com/podcred/podcred/pkg/report"
-	"github.com/podcred/podcred/pkg/report/typedcore"
+	"github.com/podcred/podcred/pkg/verdict"
+	"github.com/podcred/podcred/pkg/verdict/typedcore"
 )
 
 // TestVerificationJobMatchesDeployJobYAML keeps the Job built in Go and the
@@ -77,7 +78,7 @@ func (p publishingRunner) RunJob(ctx context.Context, c kubernetes.Interface, jo
 		Subject:   report.Subject{Namespace: job.Namespace, ServiceAccount: job.Spec.Template.Spec.ServiceAccountName, RoleArn: pfRole},
 		StartedAt: time.Now(), Checks: agenttest.AgentChecks(status)}
 	r.Finish(time.Now())
-	return report.NewConfigMapSink(typedcore.New(c.CoreV1())).Write(ctx, r)
+	return verdict.NewConfigMapSink(typedcore.New(c.CoreV1())).Write(ctx, r)
 }
 
 func TestRunVerificationJobReadsTheAgentsVerdictAndCleansUp(t *testing.T) {
@@ -117,7 +118,7 @@ func TestRunVerificationJobIgnoresAnOlderReport(t *testing.T) {
 	old := &report.Report{SchemaVersion: report.SchemaVersion, Kind: report.KindAgent, Subject: report.Subject{Namespace: "litmus", ServiceAccount: "litmus-admin"},
 		Checks: agenttest.AgentChecks(report.StatusPass)}
 	old.Finish(time.Now().Add(-time.Minute))
-	if err := report.NewConfigMapSink(typedcore.New(c.CoreV1())).Write(context.Background(), old); err != nil {
+	if err := verdict.NewConfigMapSink(typedcore.New(c.CoreV1())).Write(context.Background(), old); err != nil {
 		t.Fatal(err)
 	}
 	jf := RunVerificationJob(context.Background(), c, JobOptions{Namespace: "litmus", ServiceAccount: "litmus-admin",

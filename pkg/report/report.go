@@ -1,6 +1,7 @@
 // Package report holds podcred's report model (schema podcred.io/v1), verdict
-// aggregation, exit codes, renderers and the Kubernetes sinks that publish a
-// report where a chaos experiment can gate on it.
+// aggregation, exit codes and renderers (text, JSON, JUnit, Markdown) and the
+// stream and file sinks. It imports nothing from Kubernetes: the Kubernetes
+// sinks and the gate are in pkg/verdict.
 package report
 
 import (

@@ -20,6 +20,7 @@ import (
 
 	"github.com/podcred/podcred/internal/sandbox"
 	"github.com/podcred/podcred/pkg/report"
+	"github.com/podcred/podcred/pkg/verdict"
 )
 
 // as returns a client that authenticates as user (impersonated by the
@@ -157,7 +158,7 @@ func TestACrashedRunLeavesNoOldPassBehind(t *testing.T) {
 	cms := sb(t).ControlPlane().Client.CoreV1().ConfigMaps("litmus")
 	pending := func(ctx context.Context) (bool, error) {
 		cm, err := cms.Get(ctx, "podcred-litmus-admin", metav1.GetOptions{})
-		return err == nil && cm.Labels["podcred.io/verdict"] == report.PendingVerdict, nil
+		return err == nil && cm.Labels["podcred.io/verdict"] == verdict.PendingVerdict, nil
 	}
 	if err := wait.PollUntilContextTimeout(t.Context(), 20*time.Millisecond, 20*time.Second, true, pending); err != nil {
 		t.Fatalf("the agent never marked its verdict pending: %v", err)

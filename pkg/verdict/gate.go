@@ -1,4 +1,4 @@
-package report
+package verdict
 
 import (
 	"context"
@@ -9,6 +9,8 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+
+	"github.com/podcred/podcred/pkg/report"
 )
 
 // The gate contract. Every gate form — `podcred-agent gate`, a Litmus
@@ -113,20 +115,20 @@ func (o GateOptions) complete() (GateOptions, error) {
 // precisely why, in one line, and whose Code is GateError.ExitCode(): main
 // can use CodeOf directly, and errors.As reaches the GateError. Unusable
 // options are a UsageError (exit 2).
-func Gate(ctx context.Context, c CoreClient, o GateOptions) (*Report, error) {
+func Gate(ctx context.Context, c CoreClient, o GateOptions) (*report.Report, error) {
 	o, err := o.complete()
 	if err != nil {
-		return nil, UsageError(err)
+		return nil, report.UsageError(err)
 	}
 	r, gerr := gate(ctx, c, o)
 	if gerr != nil {
-		return nil, &ExitError{Code: gerr.ExitCode(), Err: gerr}
+		return nil, &report.ExitError{Code: gerr.ExitCode(), Err: gerr}
 	}
 	return r, nil
 }
 
 // gate does Gate's work with completed options.
-func gate(ctx context.Context, c CoreClient, o GateOptions) (*Report, *GateError) {
+func gate(ctx context.Context, c CoreClient, o GateOptions) (*report.Report, *GateError) {
 	j := judge{o: o}
 	cctx, cancel := context.WithTimeout(ctx, o.Timeout)
 	cm, err := c.GetConfigMap(cctx, o.Namespace, o.ConfigMap)
@@ -142,7 +144,7 @@ func gate(ctx context.Context, c CoreClient, o GateOptions) (*Report, *GateError
 	if gerr != nil {
 		return nil, gerr
 	}
-	for _, rule := range []func(*corev1.ConfigMap, *Report) *GateError{
+	for _, rule := range []func(*corev1.ConfigMap, *report.Report) *GateError{
 		j.subject, j.consistent, j.complete, j.fresh,
 	} {
 		if gerr := rule(cm, r); gerr != nil {
@@ -160,7 +162,7 @@ func gate(ctx context.Context, c CoreClient, o GateOptions) (*Report, *GateError
 
 // parse checks that cm is podcred's, mutable and not pending, and decodes
 // its report.
-func (j judge) parse(cm *corev1.ConfigMap) (*Report, *GateError) {
+func (j judge) parse(cm *corev1.ConfigMap) (*report.Report, *GateError) {
 	if got := cm.Labels[LabelManagedBy]; got != ManagedByValue {
 		return nil, j.reject(GateNotManaged, nil, nil,
 			"not labelled %s=%s (found %q): refusing a report podcred did not write", LabelManagedBy, ManagedByValue, got)
@@ -178,15 +180,15 @@ func (j judge) parse(cm *corev1.ConfigMap) (*Report, *GateError) {
 	if !ok {
 		return nil, j.reject(GateUnreadable, nil, nil, "has no %s", DataReport)
 	}
-	var r Report
+	var r report.Report
 	if err := json.Unmarshal([]byte(raw), &r); err != nil {
 		return nil, j.reject(GateUnreadable, nil, err, "%s is not a readable report", DataReport)
 	}
-	if r.SchemaVersion != SchemaVersion {
-		return nil, j.reject(GateSchema, &r, nil, "report schemaVersion %q is not %s", r.SchemaVersion, SchemaVersion)
+	if r.SchemaVersion != report.SchemaVersion {
+		return nil, j.reject(GateSchema, &r, nil, "report schemaVersion %q is not %s", r.SchemaVersion, report.SchemaVersion)
 	}
-	if r.Kind != KindAgent {
-		return nil, j.reject(GateKind, &r, nil, "report kind %q is not %s", r.Kind, KindAgent)
+	if r.Kind != report.KindAgent {
+		return nil, j.reject(GateKind, &r, nil, "report kind %q is not %s", r.Kind, report.KindAgent)
 	}
 	return &r, nil
 }

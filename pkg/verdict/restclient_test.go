@@ -1,4 +1,4 @@
-package report
+package verdict
 
 import (
 	"encoding/json"
@@ -11,6 +11,8 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/client-go/rest"
+
+	"github.com/podcred/podcred/pkg/report"
 )
 
 // fakeAPIServer answers the core/v1 REST paths the agent uses with the wire
@@ -94,14 +96,14 @@ func TestRESTCoreClientSpeaksTheAPIServersWireFormat(t *testing.T) {
 		t.Fatalf("create: %v", err)
 	}
 	f.conflicts = 1
-	if err := NewConfigMapSink(c).Write(t.Context(), withVerdict(VerdictFail)); err != nil {
+	if err := NewConfigMapSink(c).Write(t.Context(), withVerdict(report.VerdictFail)); err != nil {
 		t.Fatalf("update after a conflict: %v", err)
 	}
 	got, err := c.GetConfigMap(t.Context(), testNS, "podcred-litmus-admin")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Labels[LabelVerdict] != string(VerdictFail) || got.Data[DataVerdict] != string(VerdictFail) {
+	if got.Labels[LabelVerdict] != string(report.VerdictFail) || got.Data[DataVerdict] != string(report.VerdictFail) {
 		t.Errorf("stored ConfigMap labels %v data verdict %q, want fail", got.Labels, got.Data[DataVerdict])
 	}
 	var stored map[string]any

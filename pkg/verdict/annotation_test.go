@@ -1,4 +1,4 @@
-package report
+package verdict
 
 import (
 	"encoding/json"
@@ -14,7 +14,9 @@ import (
 	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
 
-	"github.com/podcred/podcred/pkg/report/typedcore"
+	"github.com/podcred/podcred/pkg/verdict/typedcore"
+
+	"github.com/podcred/podcred/pkg/report"
 )
 
 // testPodObject is the checked pod, with an annotation of its own.
@@ -28,14 +30,14 @@ func testPodObject() *corev1.Pod {
 func TestAnnotationSinkPatchesThePod(t *testing.T) {
 	tests := []struct {
 		name        string
-		verdict     Verdict
+		verdict     report.Verdict
 		opts        []Option
 		wantFailing []string
 		wantCM      string
 	}{
-		{"a pass names the role, identity and configmap", VerdictPass, nil, nil, "podcred-" + testSA},
-		{"a fail lists the failing checks", VerdictFail, nil, []string{"token.audience", "sts.assume-role"}, "podcred-" + testSA},
-		{"without the configmap sink no configmap is named", VerdictPass, []Option{WithoutConfigMapLink()}, nil, ""},
+		{"a pass names the role, identity and configmap", report.VerdictPass, nil, nil, "podcred-" + testSA},
+		{"a fail lists the failing checks", report.VerdictFail, nil, []string{"token.audience", "sts.assume-role"}, "podcred-" + testSA},
+		{"without the configmap sink no configmap is named", report.VerdictPass, []Option{WithoutConfigMapLink()}, nil, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -93,7 +95,7 @@ func TestPodSummaryStaysUnderTheLimit(t *testing.T) {
 	r := passing()
 	r.Checks = nil
 	for i := range 300 {
-		r.Checks = append(r.Checks, Check{ID: fmt.Sprintf("generated.check-number-%03d", i), Status: StatusFail})
+		r.Checks = append(r.Checks, report.Check{ID: fmt.Sprintf("generated.check-number-%03d", i), Status: report.StatusFail})
 	}
 	r.Finish(t0)
 	b, err := marshalSummary(Summarize(r, ConfigMapName(testSA)))

@@ -1,4 +1,4 @@
-package report
+package verdict
 
 import (
 	"fmt"
@@ -11,21 +11,23 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/client-go/kubernetes/fake"
 
-	"github.com/podcred/podcred/pkg/report/typedcore"
+	"github.com/podcred/podcred/pkg/verdict/typedcore"
+
+	"github.com/podcred/podcred/pkg/report"
 )
 
 func TestEventSinkRecordsTheVerdict(t *testing.T) {
 	tests := []struct {
 		name       string
-		verdict    Verdict
+		verdict    report.Verdict
 		wantReason string
 		wantType   string
 		wantInMsg  []string
 	}{
-		{"a pass is a Normal CredentialCheckPassed", VerdictPass, "CredentialCheckPassed", "Normal", []string{"verdict pass", testRole}},
-		{"a warn is a Normal CredentialCheckPassed naming the warnings", VerdictWarn, "CredentialCheckPassed", "Normal", []string{"verdict warn", "warnings: creds.shared-file"}},
-		{"a fail is a Warning CredentialCheckFailed naming the failing checks", VerdictFail, "CredentialCheckFailed", "Warning", []string{"verdict fail", "failing checks: token.audience, sts.assume-role"}},
-		{"an error is a Warning CredentialCheckFailed", VerdictError, "CredentialCheckFailed", "Warning", []string{"verdict error", "failing checks: isolation.imds"}},
+		{"a pass is a Normal CredentialCheckPassed", report.VerdictPass, "CredentialCheckPassed", "Normal", []string{"verdict pass", testRole}},
+		{"a warn is a Normal CredentialCheckPassed naming the warnings", report.VerdictWarn, "CredentialCheckPassed", "Normal", []string{"verdict warn", "warnings: creds.shared-file"}},
+		{"a fail is a Warning CredentialCheckFailed naming the failing checks", report.VerdictFail, "CredentialCheckFailed", "Warning", []string{"verdict fail", "failing checks: token.audience, sts.assume-role"}},
+		{"an error is a Warning CredentialCheckFailed", report.VerdictError, "CredentialCheckFailed", "Warning", []string{"verdict error", "failing checks: isolation.imds"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -84,7 +86,7 @@ func TestEventNamesAreUniqueAndValid(t *testing.T) {
 func TestEventMessageIsBounded(t *testing.T) {
 	r := passing()
 	for i := range 200 {
-		r.Checks = append(r.Checks, Check{ID: strings.Repeat("x", 20) + string(rune('a'+i%26)), Status: StatusFail})
+		r.Checks = append(r.Checks, report.Check{ID: strings.Repeat("x", 20) + string(rune('a'+i%26)), Status: report.StatusFail})
 	}
 	r.Finish(t0)
 	if msg := eventMessage(r); len(msg) > maxEventMessage {

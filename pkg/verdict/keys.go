@@ -1,4 +1,4 @@
-package report
+package verdict
 
 // Names of the Kubernetes contract (DESIGN.md, "Kubernetes sinks"). Users,
 // Litmus probes and the gate depend on them: change none of them lightly.

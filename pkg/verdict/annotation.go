@@ -1,9 +1,11 @@
-package report
+package verdict
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
+
+	"github.com/podcred/podcred/pkg/report"
 )
 
 // MaxSummaryBytes bounds the size of the AnnotationReport value.
@@ -12,10 +14,10 @@ const MaxSummaryBytes = 2048
 // PodSummary is the compact report stored in the pod's AnnotationReport:
 // enough to see the outcome with kubectl, with the full report in ConfigMap.
 type PodSummary struct {
-	Verdict     Verdict  `json:"verdict"`
-	RoleArn     string   `json:"roleArn,omitempty"`
-	IdentityArn string   `json:"identityArn,omitempty"`
-	Failing     []string `json:"failing,omitempty"`
+	Verdict     report.Verdict `json:"verdict"`
+	RoleArn     string         `json:"roleArn,omitempty"`
+	IdentityArn string         `json:"identityArn,omitempty"`
+	Failing     []string       `json:"failing,omitempty"`
 	// Truncated is true when fields were dropped to stay within
 	// MaxSummaryBytes.
 	Truncated bool `json:"truncated,omitempty"`
@@ -26,7 +28,7 @@ type PodSummary struct {
 
 // Summarize returns the compact summary of r. configMap is the name of the
 // ConfigMap holding the full report ("" for none).
-func Summarize(r *Report, configMap string) PodSummary {
+func Summarize(r *report.Report, configMap string) PodSummary {
 	s := PodSummary{
 		Verdict:   r.Verdict,
 		RoleArn:   r.Subject.RoleArn,
@@ -75,7 +77,7 @@ type AnnotationSink struct {
 	cfg    sinkConfig
 }
 
-var _ Sink = (*AnnotationSink)(nil)
+var _ report.Sink = (*AnnotationSink)(nil)
 
 // NewAnnotationSink returns an AnnotationSink patching through c. The
 // summary names the report ConfigMap (ConfigMapName of the ServiceAccount)
@@ -88,7 +90,7 @@ func NewAnnotationSink(c CoreClient, opts ...Option) *AnnotationSink {
 func (s *AnnotationSink) Name() string { return "annotation" }
 
 // Write merge-patches the pod's annotations with r's outcome.
-func (s *AnnotationSink) Write(ctx context.Context, r *Report) error {
+func (s *AnnotationSink) Write(ctx context.Context, r *report.Report) error {
 	if err := validateForSink(r, false, true); err != nil {
 		return fmt.Errorf("annotation sink: %w", err)
 	}
@@ -108,7 +110,7 @@ func (s *AnnotationSink) Write(ctx context.Context, r *Report) error {
 }
 
 // annotationPatch returns the merge patch that sets the pod annotations.
-func annotationPatch(r *Report, link bool) ([]byte, error) {
+func annotationPatch(r *report.Report, link bool) ([]byte, error) {
 	cm := ""
 	if link && r.Subject.ServiceAccount != "" {
 		cm = ConfigMapName(r.Subject.ServiceAccount)

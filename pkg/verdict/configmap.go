@@ -1,4 +1,4 @@
-package report
+package verdict
 
 import (
 	"context"
@@ -10,6 +10,8 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/util/retry"
+
+	"github.com/podcred/podcred/pkg/report"
 )
 
 // ConfigMapSink writes the report to the ConfigMap ConfigMapName(sa) in the
@@ -28,7 +30,7 @@ type ConfigMapSink struct {
 	cfg    sinkConfig
 }
 
-var _ Sink = (*ConfigMapSink)(nil)
+var _ report.Sink = (*ConfigMapSink)(nil)
 
 // NewConfigMapSink returns a ConfigMapSink writing through c.
 func NewConfigMapSink(c CoreClient, opts ...Option) *ConfigMapSink {
@@ -39,7 +41,7 @@ func NewConfigMapSink(c CoreClient, opts ...Option) *ConfigMapSink {
 func (s *ConfigMapSink) Name() string { return "configmap" }
 
 // Write creates or updates the report ConfigMap for r.
-func (s *ConfigMapSink) Write(ctx context.Context, r *Report) error {
+func (s *ConfigMapSink) Write(ctx context.Context, r *report.Report) error {
 	if err := validateForSink(r, true, false); err != nil {
 		return fmt.Errorf("configmap sink: %w", err)
 	}
@@ -100,7 +102,7 @@ func (s *ConfigMapSink) apply(ctx context.Context, want *corev1.ConfigMap) error
 // new report. A ConfigMap that does not exist is left absent (no gate opens
 // on a missing report); one not labelled as podcred's is refused, as Write
 // refuses it.
-func (s *ConfigMapSink) MarkPending(ctx context.Context, subj Subject, started time.Time) error {
+func (s *ConfigMapSink) MarkPending(ctx context.Context, subj report.Subject, started time.Time) error {
 	name := ConfigMapName(subj.ServiceAccount)
 	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
 		var cur *corev1.ConfigMap
@@ -141,8 +143,8 @@ func (s *ConfigMapSink) MarkPending(ctx context.Context, subj Subject, started t
 }
 
 // desiredConfigMap builds the ConfigMap that carries r.
-func desiredConfigMap(r *Report) (*corev1.ConfigMap, error) {
-	body, err := MarshalJSON(r)
+func desiredConfigMap(r *report.Report) (*corev1.ConfigMap, error) {
+	body, err := report.MarshalJSON(r)
 	if err != nil {
 		return nil, err
 	}

@@ -1,4 +1,4 @@
-package report
+package verdict
 
 import (
 	"encoding/json"
@@ -15,11 +15,13 @@ import (
 	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
 
-	"github.com/podcred/podcred/pkg/report/typedcore"
+	"github.com/podcred/podcred/pkg/verdict/typedcore"
+
+	"github.com/podcred/podcred/pkg/report"
 )
 
 // reportConfigMap returns the ConfigMap the sink would write for r.
-func reportConfigMap(t *testing.T, r *Report) *corev1.ConfigMap {
+func reportConfigMap(t *testing.T, r *report.Report) *corev1.ConfigMap {
 	t.Helper()
 	cm, err := desiredConfigMap(r)
 	if err != nil {
@@ -31,7 +33,7 @@ func reportConfigMap(t *testing.T, r *Report) *corev1.ConfigMap {
 func TestGate(t *testing.T) {
 	tests := []struct {
 		name       string
-		report     *Report                 // what the agent wrote; nil for no ConfigMap
+		report     *report.Report          // what the agent wrote; nil for no ConfigMap
 		cm         func(*corev1.ConfigMap) // changes made to it afterwards
 		opts       func(*GateOptions)
 		pod        *corev1.Pod // a pod the gate may read
@@ -43,123 +45,123 @@ func TestGate(t *testing.T) {
 		{name: "a fresh passing report opens the gate", report: passing()},
 		{name: "a passing report for the expected role opens the gate", report: passing(),
 			opts: func(o *GateOptions) { o.RoleArn = testRole }},
-		{name: "a warning opens the gate, as the agent exits 0 on warn", report: withVerdict(VerdictWarn)},
+		{name: "a warning opens the gate, as the agent exits 0 on warn", report: withVerdict(report.VerdictWarn)},
 		{name: "a report dated within the clock-skew allowance opens the gate", report: passing(), now: t0.Add(-30 * time.Second)},
 		{name: "a report whose pod runs as its service account opens the gate", report: passing(),
 			pod: reportPod(testSA, "0b6f1c6e-7d2a-4c55-9f57-2a3b4c5d6e7f")},
 		{name: "a report whose pod was replaced by a namesake opens the gate", report: passing(),
 			pod: reportPod("someone-else", "another-uid")},
 		{name: "a two-hour-old report without expiry opens a gate whose max age is three hours",
-			report: func() *Report { r := passing(); r.ExpiresAt = nil; return r }(),
+			report: func() *report.Report { r := passing(); r.ExpiresAt = nil; return r }(),
 			now:    t0.Add(2 * time.Hour), opts: func(o *GateOptions) { o.MaxAge = 3 * time.Hour; o.Now = nil }},
 		{name: "a report under a custom configmap name is found", report: passing(),
 			cm: func(cm *corev1.ConfigMap) { cm.Name = "custom" }, opts: func(o *GateOptions) { o.ConfigMap = "custom" }},
 
-		{name: "a warning closes a strict gate", report: withVerdict(VerdictWarn), opts: func(o *GateOptions) { o.Strict = true },
-			wantReason: GateWarned, wantCode: ExitWarnStrict, wantInMsg: []string{"verdict warn", "creds.shared-file", "strict"}},
-		{name: "a failing report closes the gate and lists the failing checks", report: withVerdict(VerdictFail),
-			wantReason: GateFailed, wantCode: ExitFail, wantInMsg: []string{"verdict fail", "token.audience, sts.assume-role"}},
+		{name: "a warning closes a strict gate", report: withVerdict(report.VerdictWarn), opts: func(o *GateOptions) { o.Strict = true },
+			wantReason: GateWarned, wantCode: report.ExitWarnStrict, wantInMsg: []string{"verdict warn", "creds.shared-file", "strict"}},
+		{name: "a failing report closes the gate and lists the failing checks", report: withVerdict(report.VerdictFail),
+			wantReason: GateFailed, wantCode: report.ExitFail, wantInMsg: []string{"verdict fail", "token.audience, sts.assume-role"}},
 		{name: "a report whose checks are all skipped closes the gate", report: newReport(allSkipped()),
-			wantReason: GateIncomplete, wantCode: ExitUnverified, wantInMsg: []string{"sts.assume-role=skip", "nothing was proven"}},
-		{name: "a pass whose identity checks were skipped closes the gate", report: newReport(map[string]Status{"chain.source": StatusSkip}),
-			wantReason: GateIncomplete, wantCode: ExitUnverified, wantInMsg: []string{"chain.source=skip"}},
+			wantReason: GateIncomplete, wantCode: report.ExitUnverified, wantInMsg: []string{"sts.assume-role=skip", "nothing was proven"}},
+		{name: "a pass whose identity checks were skipped closes the gate", report: newReport(map[string]report.Status{"chain.source": report.StatusSkip}),
+			wantReason: GateIncomplete, wantCode: report.ExitUnverified, wantInMsg: []string{"chain.source=skip"}},
 		{name: "a forged report with one made-up passing check closes the gate", report: passing(),
 			cm: func(cm *corev1.ConfigMap) {
-				rewriteReport(cm, func(r *Report) {
+				rewriteReport(cm, func(r *report.Report) {
 					r.Checks = r.Checks[:0]
-					r.Checks = append(r.Checks, Check{ID: "anything", Status: StatusPass})
+					r.Checks = append(r.Checks, report.Check{ID: "anything", Status: report.StatusPass})
 				})
 			},
-			wantReason: GateIncomplete, wantCode: ExitUnverified, wantInMsg: []string{"lacks the checks env.role-arn", "not a real verification"}},
+			wantReason: GateIncomplete, wantCode: report.ExitUnverified, wantInMsg: []string{"lacks the checks env.role-arn", "not a real verification"}},
 		{name: "a check with an unknown status closes the gate", report: passing(),
-			cm:         func(cm *corev1.ConfigMap) { rewriteReport(cm, func(r *Report) { r.Checks[2].Status = "ok" }) },
-			wantReason: GateIncomplete, wantCode: ExitUnverified, wantInMsg: []string{`"token.claims" has status "ok"`}},
+			cm:         func(cm *corev1.ConfigMap) { rewriteReport(cm, func(r *report.Report) { r.Checks[2].Status = "ok" }) },
+			wantReason: GateIncomplete, wantCode: report.ExitUnverified, wantInMsg: []string{`"token.claims" has status "ok"`}},
 		{name: "a check listed twice closes the gate", report: passing(),
 			cm: func(cm *corev1.ConfigMap) {
-				rewriteReport(cm, func(r *Report) { r.Checks = append(r.Checks, r.Checks[0]) })
+				rewriteReport(cm, func(r *report.Report) { r.Checks = append(r.Checks, r.Checks[0]) })
 			},
-			wantReason: GateIncomplete, wantCode: ExitUnverified, wantInMsg: []string{"appears twice"}},
+			wantReason: GateIncomplete, wantCode: report.ExitUnverified, wantInMsg: []string{"appears twice"}},
 		{name: "an immutable configmap closes the gate", report: passing(),
 			cm:         func(cm *corev1.ConfigMap) { yes := true; cm.Immutable = &yes },
-			wantReason: GateImmutable, wantCode: ExitUnverified, wantInMsg: []string{"immutable"}},
+			wantReason: GateImmutable, wantCode: report.ExitUnverified, wantInMsg: []string{"immutable"}},
 		{name: "a verification in progress closes the gate", report: passing(),
 			cm: func(cm *corev1.ConfigMap) {
 				cm.Labels[LabelVerdict], cm.Data = PendingVerdict, map[string]string{DataVerdict: PendingVerdict}
 				cm.Annotations[AnnotationStartedAt] = "2026-11-26T10:09:00Z"
 			},
-			wantReason: GatePending, wantCode: ExitUnverified, wantInMsg: []string{"started at 2026-11-26T10:09:00Z", "has not published"}},
+			wantReason: GatePending, wantCode: report.ExitUnverified, wantInMsg: []string{"started at 2026-11-26T10:09:00Z", "has not published"}},
 		{name: "a report dated ten years ahead closes the gate", report: passing(), now: t0.AddDate(-10, 0, 0),
-			wantReason: GateFuture, wantCode: ExitUnverified, wantInMsg: []string{"in the future", "clock-skew"}},
+			wantReason: GateFuture, wantCode: report.ExitUnverified, wantInMsg: []string{"in the future", "clock-skew"}},
 		{name: "a report that finished before it started closes the gate", report: passing(),
 			cm: func(cm *corev1.ConfigMap) {
-				rewriteReport(cm, func(r *Report) { r.StartedAt = r.FinishedAt.Add(time.Second) })
+				rewriteReport(cm, func(r *report.Report) { r.StartedAt = r.FinishedAt.Add(time.Second) })
 			},
-			wantReason: GateInconsistent, wantCode: ExitUnverified, wantInMsg: []string{"before it started"}},
+			wantReason: GateInconsistent, wantCode: report.ExitUnverified, wantInMsg: []string{"before it started"}},
 		{name: "a report whose pod runs as another service account closes the gate", report: passing(),
 			pod:        reportPod("intruder", "0b6f1c6e-7d2a-4c55-9f57-2a3b4c5d6e7f"),
-			wantReason: GateForeignPod, wantCode: ExitUnverified, wantInMsg: []string{"runs as service account intruder"}},
-		{name: "an error verdict closes the gate as unverified", report: withVerdict(VerdictError),
-			wantReason: GateErrored, wantCode: ExitUnverified, wantInMsg: []string{"verdict error", "isolation.imds"}},
+			wantReason: GateForeignPod, wantCode: report.ExitUnverified, wantInMsg: []string{"runs as service account intruder"}},
+		{name: "an error verdict closes the gate as unverified", report: withVerdict(report.VerdictError),
+			wantReason: GateErrored, wantCode: report.ExitUnverified, wantInMsg: []string{"verdict error", "isolation.imds"}},
 
 		{name: "a missing configmap says to run the agent", report: nil,
-			wantReason: GateNotFound, wantCode: ExitUnverified, wantInMsg: []string{"litmus/podcred-litmus-admin", "not found", "run podcred-agent"}},
+			wantReason: GateNotFound, wantCode: report.ExitUnverified, wantInMsg: []string{"litmus/podcred-litmus-admin", "not found", "run podcred-agent"}},
 		{name: "a configmap not labelled as podcred's is refused", report: passing(),
 			cm:         func(cm *corev1.ConfigMap) { delete(cm.Labels, LabelManagedBy) },
-			wantReason: GateNotManaged, wantCode: ExitUnverified, wantInMsg: []string{"app.kubernetes.io/managed-by=podcred"}},
+			wantReason: GateNotManaged, wantCode: report.ExitUnverified, wantInMsg: []string{"app.kubernetes.io/managed-by=podcred"}},
 		{name: "a configmap without report.json is unreadable", report: passing(),
 			cm:         func(cm *corev1.ConfigMap) { delete(cm.Data, DataReport) },
-			wantReason: GateUnreadable, wantCode: ExitUnverified, wantInMsg: []string{"has no report.json"}},
+			wantReason: GateUnreadable, wantCode: report.ExitUnverified, wantInMsg: []string{"has no report.json"}},
 		{name: "a report.json that is not JSON is unreadable", report: passing(),
 			cm:         func(cm *corev1.ConfigMap) { cm.Data[DataReport] = `{"verdict":"pass"` },
-			wantReason: GateUnreadable, wantCode: ExitUnverified, wantInMsg: []string{"not a readable report"}},
+			wantReason: GateUnreadable, wantCode: report.ExitUnverified, wantInMsg: []string{"not a readable report"}},
 		{name: "an unknown schema version is refused", report: passing(),
 			cm: func(cm *corev1.ConfigMap) {
 				cm.Data[DataReport] = strings.Replace(cm.Data[DataReport], "podcred.io/v1", "podcred.io/v2", 1)
 			},
-			wantReason: GateSchema, wantCode: ExitUnverified, wantInMsg: []string{`"podcred.io/v2"`}},
-		{name: "a preflight report is not an agent report", report: func() *Report { r := passing(); r.Kind = KindPreflight; return r }(),
-			wantReason: GateKind, wantCode: ExitUnverified, wantInMsg: []string{"PreflightReport"}},
+			wantReason: GateSchema, wantCode: report.ExitUnverified, wantInMsg: []string{`"podcred.io/v2"`}},
+		{name: "a preflight report is not an agent report", report: func() *report.Report { r := passing(); r.Kind = report.KindPreflight; return r }(),
+			wantReason: GateKind, wantCode: report.ExitUnverified, wantInMsg: []string{"PreflightReport"}},
 		{name: "a report for another service account is refused", report: passing(),
 			opts:       func(o *GateOptions) { o.ServiceAccount = "other"; o.ConfigMap = ConfigMapName(testSA) },
-			wantReason: GateSubject, wantCode: ExitUnverified, wantInMsg: []string{"litmus/litmus-admin, not litmus/other"}},
+			wantReason: GateSubject, wantCode: report.ExitUnverified, wantInMsg: []string{"litmus/litmus-admin, not litmus/other"}},
 		{name: "a report for another namespace is refused", report: passing(),
 			cm:         func(cm *corev1.ConfigMap) { cm.Namespace = "default" },
 			opts:       func(o *GateOptions) { o.Namespace = "default" },
-			wantReason: GateSubject, wantCode: ExitUnverified, wantInMsg: []string{"not default/litmus-admin"}},
+			wantReason: GateSubject, wantCode: report.ExitUnverified, wantInMsg: []string{"not default/litmus-admin"}},
 		{name: "a report for another role is refused", report: passing(),
 			opts:       func(o *GateOptions) { o.RoleArn = "arn:aws:iam::111122223333:role/other" },
-			wantReason: GateRole, wantCode: ExitUnverified, wantInMsg: []string{"role/other"}},
+			wantReason: GateRole, wantCode: report.ExitUnverified, wantInMsg: []string{"role/other"}},
 
-		{name: "a verdict label that disagrees with report.json is refused", report: withVerdict(VerdictFail),
+		{name: "a verdict label that disagrees with report.json is refused", report: withVerdict(report.VerdictFail),
 			cm:         func(cm *corev1.ConfigMap) { cm.Labels[LabelVerdict] = "pass" },
-			wantReason: GateInconsistent, wantCode: ExitUnverified, wantInMsg: []string{"label podcred.io/verdict"}},
+			wantReason: GateInconsistent, wantCode: report.ExitUnverified, wantInMsg: []string{"label podcred.io/verdict"}},
 		{name: "a verdict data key that disagrees with report.json is refused", report: passing(),
 			cm:         func(cm *corev1.ConfigMap) { cm.Data[DataVerdict] = "fail" },
-			wantReason: GateInconsistent, wantCode: ExitUnverified, wantInMsg: []string{"data verdict"}},
-		{name: "a report.json edited to pass over failing checks is refused", report: withVerdict(VerdictFail),
+			wantReason: GateInconsistent, wantCode: report.ExitUnverified, wantInMsg: []string{"data verdict"}},
+		{name: "a report.json edited to pass over failing checks is refused", report: withVerdict(report.VerdictFail),
 			cm: func(cm *corev1.ConfigMap) {
 				cm.Labels[LabelVerdict], cm.Data[DataVerdict] = "pass", "pass"
 				cm.Data[DataReport] = strings.Replace(cm.Data[DataReport], `"verdict": "fail"`, `"verdict": "pass"`, 1)
 			},
-			wantReason: GateInconsistent, wantCode: ExitUnverified, wantInMsg: []string{"does not follow from its checks"}},
+			wantReason: GateInconsistent, wantCode: report.ExitUnverified, wantInMsg: []string{"does not follow from its checks"}},
 		{name: "a report.json whose checks were removed is refused", report: passing(),
 			cm:         func(cm *corev1.ConfigMap) { tamperChecks(cm) },
-			wantReason: GateInconsistent, wantCode: ExitUnverified, wantInMsg: []string{"no checks"}},
+			wantReason: GateInconsistent, wantCode: report.ExitUnverified, wantInMsg: []string{"no checks"}},
 		{name: "a checked-at annotation that disagrees with report.json is refused", report: passing(),
 			cm:         func(cm *corev1.ConfigMap) { cm.Annotations[AnnotationCheckedAt] = "2026-11-26T11:00:00Z" },
-			wantReason: GateInconsistent, wantCode: ExitUnverified, wantInMsg: []string{"checked-at"}},
+			wantReason: GateInconsistent, wantCode: report.ExitUnverified, wantInMsg: []string{"checked-at"}},
 
 		{name: "a report older than an hour is stale and says how old", report: passing(), now: t0.Add(2*time.Hour + 5*time.Minute),
-			wantReason: GateStale, wantCode: ExitUnverified, wantInMsg: []string{"2h5m0s old", "1h0m0s max age"}},
-		{name: "a report past its expiry is refused", report: func() *Report {
+			wantReason: GateStale, wantCode: report.ExitUnverified, wantInMsg: []string{"2h5m0s old", "1h0m0s max age"}},
+		{name: "a report past its expiry is refused", report: func() *report.Report {
 			r := passing()
 			exp := t0.Add(20 * time.Minute)
 			r.ExpiresAt = &exp
 			return r
 		}(), now: t0.Add(30 * time.Minute),
-			wantReason: GateExpired, wantCode: ExitUnverified, wantInMsg: []string{"expired at 2026-11-26T10:20:00Z", "10m0s ago"}},
-		{name: "a stale failing report is reported as stale", report: withVerdict(VerdictFail), now: t0.Add(3 * time.Hour),
-			wantReason: GateStale, wantCode: ExitUnverified},
+			wantReason: GateExpired, wantCode: report.ExitUnverified, wantInMsg: []string{"expired at 2026-11-26T10:20:00Z", "10m0s ago"}},
+		{name: "a stale failing report is reported as stale", report: withVerdict(report.VerdictFail), now: t0.Add(3 * time.Hour),
+			wantReason: GateStale, wantCode: report.ExitUnverified},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -206,7 +208,7 @@ func TestGate(t *testing.T) {
 			if ge.Reason != tt.wantReason {
 				t.Errorf("reason = %q, want %q (%v)", ge.Reason, tt.wantReason, err)
 			}
-			if got := CodeOf(err); got != tt.wantCode || ge.ExitCode() != tt.wantCode {
+			if got := report.CodeOf(err); got != tt.wantCode || ge.ExitCode() != tt.wantCode {
 				t.Errorf("exit code = %d / %d, want %d", got, ge.ExitCode(), tt.wantCode)
 			}
 			for _, want := range tt.wantInMsg {
@@ -230,21 +232,21 @@ func gateOptions(now func() time.Time) GateOptions {
 }
 
 // allSkipped sets every agent check to skip.
-func allSkipped() map[string]Status {
-	m := map[string]Status{}
+func allSkipped() map[string]report.Status {
+	m := map[string]report.Status{}
 	for _, c := range agentChecks() {
-		m[c.ID] = StatusSkip
+		m[c.ID] = report.StatusSkip
 	}
 	return m
 }
 
 // rewriteReport edits cm's report.json with edit, keeping it consistent
 // with the labels and data (what a forger who can write the ConfigMap does).
-func rewriteReport(cm *corev1.ConfigMap, edit func(*Report)) {
-	var r Report
+func rewriteReport(cm *corev1.ConfigMap, edit func(*report.Report)) {
+	var r report.Report
 	_ = json.Unmarshal([]byte(cm.Data[DataReport]), &r)
 	edit(&r)
-	b, _ := MarshalJSON(&r)
+	b, _ := report.MarshalJSON(&r)
 	cm.Data[DataReport] = string(b)
 }
 
@@ -258,10 +260,10 @@ func reportPod(sa, uid string) *corev1.Pod {
 
 // tamperChecks removes every check from cm's report.json.
 func tamperChecks(cm *corev1.ConfigMap) {
-	var r Report
+	var r report.Report
 	_ = json.Unmarshal([]byte(cm.Data[DataReport]), &r)
 	r.Checks = nil
-	b, _ := MarshalJSON(&r)
+	b, _ := report.MarshalJSON(&r)
 	cm.Data[DataReport] = string(b)
 }
 
@@ -272,7 +274,7 @@ func TestGateAPIErrorsFailClosed(t *testing.T) {
 	})
 	_, err := Gate(t.Context(), typedcore.New(c.CoreV1()), gateOptions(nil))
 	var ge *GateError
-	if !errors.As(err, &ge) || ge.Reason != GateAPIError || CodeOf(err) != ExitUnverified {
+	if !errors.As(err, &ge) || ge.Reason != GateAPIError || report.CodeOf(err) != report.ExitUnverified {
 		t.Fatalf("Gate = %v, want an api-error refusal exiting 1", err)
 	}
 	if !apierrors.IsForbidden(err) || !strings.Contains(err.Error(), "rbac says no") {
@@ -294,8 +296,8 @@ func TestGateRejectsUnusableOptions(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name+" is bad usage", func(t *testing.T) {
 			c := fake.NewClientset()
-			if _, err := Gate(t.Context(), typedcore.New(c.CoreV1()), tt.o); CodeOf(err) != ExitUsage {
-				t.Errorf("Gate = %v (exit %d), want exit %d", err, CodeOf(err), ExitUsage)
+			if _, err := Gate(t.Context(), typedcore.New(c.CoreV1()), tt.o); report.CodeOf(err) != report.ExitUsage {
+				t.Errorf("Gate = %v (exit %d), want exit %d", err, report.CodeOf(err), report.ExitUsage)
 			}
 			if len(c.Actions()) != 0 {
 				t.Errorf("made API calls: %v", c.Actions())
@@ -314,10 +316,10 @@ func TestGateReadsWhatTheSinkWrote(t *testing.T) {
 	if _, err := Gate(t.Context(), typedcore.New(c.CoreV1()), o); err != nil {
 		t.Fatalf("Gate after a passing write = %v", err)
 	}
-	if err := NewConfigMapSink(typedcore.New(c.CoreV1())).Write(t.Context(), withVerdict(VerdictFail)); err != nil {
+	if err := NewConfigMapSink(typedcore.New(c.CoreV1())).Write(t.Context(), withVerdict(report.VerdictFail)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Gate(t.Context(), typedcore.New(c.CoreV1()), o); CodeOf(err) != ExitFail {
+	if _, err := Gate(t.Context(), typedcore.New(c.CoreV1()), o); report.CodeOf(err) != report.ExitFail {
 		t.Fatalf("Gate after a failing write = %v, want exit 3", err)
 	}
 }

@@ -1,4 +1,4 @@
-package report
+package verdict
 
 import (
 	"bytes"
@@ -19,7 +19,9 @@ import (
 	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
 
-	"github.com/podcred/podcred/pkg/report/typedcore"
+	"github.com/podcred/podcred/pkg/verdict/typedcore"
+
+	"github.com/podcred/podcred/pkg/report"
 )
 
 var configMapsGR = schema.GroupResource{Resource: "configmaps"}
@@ -48,11 +50,11 @@ func countVerb(c *fake.Clientset, verb string) int {
 func TestConfigMapSinkWritesExactlyTheContract(t *testing.T) {
 	tests := []struct {
 		name   string
-		report func() *Report
+		report func() *report.Report
 	}{
 		{"a passing report", passing},
-		{"a failing report", func() *Report { return withVerdict(VerdictFail) }},
-		{"a report without role or expiry", func() *Report {
+		{"a failing report", func() *report.Report { return withVerdict(report.VerdictFail) }},
+		{"a report without role or expiry", func() *report.Report {
 			r := passing()
 			r.Subject.RoleArn, r.ExpiresAt = "", nil
 			return r
@@ -94,7 +96,7 @@ func TestConfigMapSinkWritesExactlyTheContract(t *testing.T) {
 
 // assertOnlyTheReport checks that cm's data is the JSON of r and its verdict,
 // and nothing else: no extra keys, no extra fields.
-func assertOnlyTheReport(t *testing.T, cm *corev1.ConfigMap, r *Report) {
+func assertOnlyTheReport(t *testing.T, cm *corev1.ConfigMap, r *report.Report) {
 	t.Helper()
 	if len(cm.BinaryData) != 0 {
 		t.Errorf("binaryData = %v, want none", cm.BinaryData)
@@ -106,7 +108,7 @@ func assertOnlyTheReport(t *testing.T, cm *corev1.ConfigMap, r *Report) {
 	if len(keys) != 2 || cm.Data[DataVerdict] != string(r.Verdict) {
 		t.Errorf("data keys = %v, verdict %q; want report.json and verdict=%s", keys, cm.Data[DataVerdict], r.Verdict)
 	}
-	want, err := MarshalJSON(r)
+	want, err := report.MarshalJSON(r)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +117,7 @@ func assertOnlyTheReport(t *testing.T, cm *corev1.ConfigMap, r *Report) {
 	}
 	dec := json.NewDecoder(bytes.NewReader([]byte(cm.Data[DataReport])))
 	dec.DisallowUnknownFields()
-	var got Report
+	var got report.Report
 	if err := dec.Decode(&got); err != nil {
 		t.Fatalf("report.json holds more than a Report: %v", err)
 	}
@@ -139,7 +141,7 @@ func TestConfigMapSinkUpdatesAnExistingReport(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	failed := withVerdict(VerdictFail)
+	failed := withVerdict(report.VerdictFail)
 	failed.ExpiresAt = nil
 	if err := sink.Write(t.Context(), failed); err != nil {
 		t.Fatalf("second write: %v", err)
@@ -175,7 +177,7 @@ func TestConfigMapSinkRetriesOnConflict(t *testing.T) {
 		return false, nil, nil
 	})
 	c.ClearActions()
-	if err := sink.Write(t.Context(), withVerdict(VerdictFail)); err != nil {
+	if err := sink.Write(t.Context(), withVerdict(report.VerdictFail)); err != nil {
 		t.Fatalf("Write: %v", err)
 	}
 	if conflicts != 1 || countVerb(c, "update") != 2 || countVerb(c, "get") != 2 {
@@ -202,7 +204,7 @@ func TestConfigMapSinkUpdatesWhenCreateRacesAnotherWriter(t *testing.T) {
 		return false, nil, nil
 	})
 	c.ClearActions()
-	if err := NewConfigMapSink(typedcore.New(c.CoreV1())).Write(t.Context(), withVerdict(VerdictFail)); err != nil {
+	if err := NewConfigMapSink(typedcore.New(c.CoreV1())).Write(t.Context(), withVerdict(report.VerdictFail)); err != nil {
 		t.Fatalf("Write: %v", err)
 	}
 	if countVerb(c, "create") != 1 || countVerb(c, "update") != 1 {
@@ -254,12 +256,12 @@ func TestConfigMapSinkHandlesALongServiceAccountName(t *testing.T) {
 func TestConfigMapSinkRejectsUnpublishableReports(t *testing.T) {
 	tests := []struct {
 		name   string
-		mutate func(*Report)
+		mutate func(*report.Report)
 		want   string
 	}{
-		{"an unfinished report has no verdict", func(r *Report) { r.Verdict = "" }, "verdict"},
-		{"a report without namespace", func(r *Report) { r.Subject.Namespace = "" }, "namespace"},
-		{"a report without service account", func(r *Report) { r.Subject.ServiceAccount = "" }, "service account"},
+		{"an unfinished report has no verdict", func(r *report.Report) { r.Verdict = "" }, "verdict"},
+		{"a report without namespace", func(r *report.Report) { r.Subject.Namespace = "" }, "namespace"},
+		{"a report without service account", func(r *report.Report) { r.Subject.ServiceAccount = "" }, "service account"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name+" is refused", func(t *testing.T) {
@@ -286,7 +288,7 @@ func TestMarkPendingClearsTheOldVerdictUntilTheNextWrite(t *testing.T) {
 	if err := sink.Write(t.Context(), passing()); err != nil {
 		t.Fatal(err)
 	}
-	subj := Subject{Namespace: testNS, ServiceAccount: testSA}
+	subj := report.Subject{Namespace: testNS, ServiceAccount: testSA}
 	if err := sink.MarkPending(t.Context(), subj, t0.Add(time.Minute)); err != nil {
 		t.Fatalf("MarkPending: %v", err)
 	}
@@ -321,7 +323,7 @@ func TestMarkPendingClearsTheOldVerdictUntilTheNextWrite(t *testing.T) {
 func TestMarkPendingCreatesNothingAndTouchesNoForeignConfigMap(t *testing.T) {
 	c := fake.NewClientset()
 	sink := NewConfigMapSink(typedcore.New(c.CoreV1()))
-	subj := Subject{Namespace: testNS, ServiceAccount: testSA}
+	subj := report.Subject{Namespace: testNS, ServiceAccount: testSA}
 	if err := sink.MarkPending(t.Context(), subj, t0); err != nil {
 		t.Fatalf("MarkPending without a ConfigMap: %v", err)
 	}

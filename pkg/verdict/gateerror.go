@@ -1,6 +1,10 @@
-package report
+package verdict
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/podcred/podcred/pkg/report"
+)
 
 // Reasons for which the gate refuses, in GateError.Reason.
 const (
@@ -36,7 +40,7 @@ type GateError struct {
 	// Detail says precisely what was wrong.
 	Detail string
 	// Report is the parsed report, when reading got that far.
-	Report *Report
+	Report *report.Report
 	// Err is the underlying cause (API or JSON error), if any.
 	Err error
 }
@@ -60,10 +64,10 @@ func (e *GateError) Unwrap() error { return e.Err }
 func (e *GateError) ExitCode() int {
 	switch e.Reason {
 	case GateFailed:
-		return ExitFail
+		return report.ExitFail
 	case GateWarned:
-		return ExitWarnStrict
+		return report.ExitWarnStrict
 	default:
-		return ExitUnverified
+		return report.ExitUnverified
 	}
 }

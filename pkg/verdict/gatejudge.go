@@ -1,4 +1,4 @@
-package report
+package verdict
 
 import (
 	"context"
@@ -8,6 +8,8 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/podcred/podcred/pkg/report"
 )
 
 // judge applies the gate contract's rules for one set of options. Each rule
@@ -16,14 +18,14 @@ import (
 type judge struct{ o GateOptions }
 
 // reject builds a GateError for the judged ConfigMap.
-func (j judge) reject(reason string, r *Report, err error, format string, args ...any) *GateError {
+func (j judge) reject(reason string, r *report.Report, err error, format string, args ...any) *GateError {
 	return &GateError{Reason: reason, Namespace: j.o.Namespace, ConfigMap: j.o.ConfigMap,
 		Detail: fmt.Sprintf(format, args...), Report: r, Err: err}
 }
 
 // subject requires the report to be for the gate's namespace,
 // ServiceAccount and (when given) role.
-func (j judge) subject(_ *corev1.ConfigMap, r *Report) *GateError {
+func (j judge) subject(_ *corev1.ConfigMap, r *report.Report) *GateError {
 	if s := r.Subject; s.Namespace != j.o.Namespace || s.ServiceAccount != j.o.ServiceAccount {
 		return j.reject(GateSubject, r, nil, "report is for service account %s/%s, not %s/%s",
 			s.Namespace, s.ServiceAccount, j.o.Namespace, j.o.ServiceAccount)
@@ -36,15 +38,15 @@ func (j judge) subject(_ *corev1.ConfigMap, r *Report) *GateError {
 
 // consistent refuses a ConfigMap whose parts disagree with each other or
 // with the report's own checks: a report edited by hand, or half-written.
-func (j judge) consistent(cm *corev1.ConfigMap, r *Report) *GateError {
+func (j judge) consistent(cm *corev1.ConfigMap, r *report.Report) *GateError {
 	detail := ""
 	switch {
-	case !validVerdict(r.Verdict):
+	case !r.Verdict.Valid():
 		detail = fmt.Sprintf("report verdict %q is not one of pass, warn, fail, error", r.Verdict)
 	case len(r.Checks) == 0:
 		detail = "report has no checks"
-	case Aggregate(r.Checks) != r.Verdict:
-		detail = fmt.Sprintf("report verdict %s does not follow from its checks (%s)", r.Verdict, Aggregate(r.Checks))
+	case report.Aggregate(r.Checks) != r.Verdict:
+		detail = fmt.Sprintf("report verdict %s does not follow from its checks (%s)", r.Verdict, report.Aggregate(r.Checks))
 	case cm.Labels[LabelVerdict] != string(r.Verdict):
 		detail = fmt.Sprintf("label %s=%q disagrees with the report verdict %s", LabelVerdict, cm.Labels[LabelVerdict], r.Verdict)
 	case cm.Data[DataVerdict] != string(r.Verdict):
@@ -66,7 +68,7 @@ func (j judge) consistent(cm *corev1.ConfigMap, r *Report) *GateError {
 }
 
 // complete requires every Required check, once, with a known status.
-func (j judge) complete(_ *corev1.ConfigMap, r *Report) *GateError {
+func (j judge) complete(_ *corev1.ConfigMap, r *report.Report) *GateError {
 	seen := make(map[string]bool, len(r.Checks))
 	for _, c := range r.Checks {
 		if !validStatus(c.Status) {
@@ -96,7 +98,7 @@ func (j judge) complete(_ *corev1.ConfigMap, r *Report) *GateError {
 }
 
 // fresh bounds the report's age and refuses timestamps in the future.
-func (j judge) fresh(_ *corev1.ConfigMap, r *Report) *GateError {
+func (j judge) fresh(_ *corev1.ConfigMap, r *report.Report) *GateError {
 	now := j.o.Now()
 	for _, at := range []time.Time{r.StartedAt, r.FinishedAt} {
 		if at.After(now.Add(j.o.ClockSkew)) {
@@ -117,24 +119,24 @@ func (j judge) fresh(_ *corev1.ConfigMap, r *Report) *GateError {
 
 // verdict opens on pass, and on warn unless strict; a pass or warn whose
 // proof checks did not pass (skipped, say) does not open.
-func (j judge) verdict(r *Report) *GateError {
+func (j judge) verdict(r *report.Report) *GateError {
 	switch r.Verdict {
-	case VerdictPass, VerdictWarn:
+	case report.VerdictPass, report.VerdictWarn:
 		var unproven []string
 		for _, id := range j.o.Proof {
-			if c := r.Check(id); c.Status != StatusPass && c.Status != StatusWarn {
+			if c := r.Check(id); c.Status != report.StatusPass && c.Status != report.StatusWarn {
 				unproven = append(unproven, id+"="+string(c.Status))
 			}
 		}
 		if len(unproven) > 0 {
 			return j.reject(GateIncomplete, r, nil, "verdict %s, but %s: nothing was proven", r.Verdict, strings.Join(unproven, ", "))
 		}
-		if r.Verdict == VerdictWarn && j.o.Strict {
+		if r.Verdict == report.VerdictWarn && j.o.Strict {
 			return j.reject(GateWarned, r, nil, "verdict warn (checks %s) and the gate is strict",
-				strings.Join(idsWithStatus(r.Checks, StatusWarn), ", "))
+				strings.Join(idsWithStatus(r.Checks, report.StatusWarn), ", "))
 		}
 		return nil
-	case VerdictFail:
+	case report.VerdictFail:
 		return j.reject(GateFailed, r, nil, "verdict fail: failing checks %s", strings.Join(r.FailingIDs(), ", "))
 	default: // VerdictError: consistent has ruled out anything else
 		return j.reject(GateErrored, r, nil, "verdict error: could not verify (checks %s)", strings.Join(r.FailingIDs(), ", "))
@@ -145,7 +147,7 @@ func (j judge) verdict(r *Report) *GateError {
 // (UID), and runs as another ServiceAccount. When the pod is gone, was
 // replaced, or may not be read (probes usually may not), the rule is
 // silent: the admission policy in deploy/ is what binds writer and subject.
-func (j judge) podRanAsSubject(ctx context.Context, c CoreClient, r *Report) *GateError {
+func (j judge) podRanAsSubject(ctx context.Context, c CoreClient, r *report.Report) *GateError {
 	if r.Subject.Pod == "" {
 		return nil
 	}
@@ -163,9 +165,9 @@ func (j judge) podRanAsSubject(ctx context.Context, c CoreClient, r *Report) *Ga
 }
 
 // validStatus reports whether s is one of the five check statuses.
-func validStatus(s Status) bool {
+func validStatus(s report.Status) bool {
 	switch s {
-	case StatusPass, StatusSkip, StatusWarn, StatusError, StatusFail:
+	case report.StatusPass, report.StatusSkip, report.StatusWarn, report.StatusError, report.StatusFail:
 		return true
 	}
 	return false

@@ -1,4 +1,4 @@
-package report
+package verdict
 
 import (
 	"context"
@@ -8,6 +8,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/podcred/podcred/pkg/report"
 )
 
 // maxEventMessage bounds an event's message, as the events API does.
@@ -23,7 +25,7 @@ type EventSink struct {
 	cfg    sinkConfig
 }
 
-var _ Sink = (*EventSink)(nil)
+var _ report.Sink = (*EventSink)(nil)
 
 // NewEventSink returns an EventSink creating events through c.
 func NewEventSink(c CoreClient, opts ...Option) *EventSink {
@@ -34,7 +36,7 @@ func NewEventSink(c CoreClient, opts ...Option) *EventSink {
 func (s *EventSink) Name() string { return "event" }
 
 // Write records the event for r.
-func (s *EventSink) Write(ctx context.Context, r *Report) error {
+func (s *EventSink) Write(ctx context.Context, r *report.Report) error {
 	if err := validateForSink(r, false, true); err != nil {
 		return fmt.Errorf("event sink: %w", err)
 	}
@@ -51,9 +53,9 @@ func (s *EventSink) Write(ctx context.Context, r *Report) error {
 
 // buildEvent returns the event for r at time now. Its name is the pod's
 // name, a dot and the time in hex nanoseconds, like kubectl's recorder.
-func buildEvent(r *Report, now metav1.Time) *corev1.Event {
+func buildEvent(r *report.Report, now metav1.Time) *corev1.Event {
 	reason, typ := ReasonCheckFailed, corev1.EventTypeWarning
-	if r.Verdict == VerdictPass || r.Verdict == VerdictWarn {
+	if r.Verdict == report.VerdictPass || r.Verdict == report.VerdictWarn {
 		reason, typ = ReasonCheckPassed, corev1.EventTypeNormal
 	}
 	stamp := fmt.Sprintf("%x", now.UnixNano())
@@ -81,7 +83,7 @@ func buildEvent(r *Report, now metav1.Time) *corev1.Event {
 }
 
 // eventMessage says the verdict, the role and which checks failed or warned.
-func eventMessage(r *Report) string {
+func eventMessage(r *report.Report) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "podcred verdict %s", r.Verdict)
 	if r.Subject.RoleArn != "" {
@@ -90,7 +92,7 @@ func eventMessage(r *Report) string {
 	if ids := r.FailingIDs(); len(ids) > 0 {
 		fmt.Fprintf(&b, "; failing checks: %s", strings.Join(ids, ", "))
 	}
-	if ids := idsWithStatus(r.Checks, StatusWarn); len(ids) > 0 {
+	if ids := idsWithStatus(r.Checks, report.StatusWarn); len(ids) > 0 {
 		fmt.Fprintf(&b, "; warnings: %s", strings.Join(ids, ", "))
 	}
 	msg := b.String()
@@ -101,7 +103,7 @@ func eventMessage(r *Report) string {
 }
 
 // idsWithStatus lists the IDs of checks with status st, in report order.
-func idsWithStatus(checks []Check, st Status) []string {
+func idsWithStatus(checks []report.Check, st report.Status) []string {
 	var ids []string
 	for _, c := range checks {
 		if c.Status == st {

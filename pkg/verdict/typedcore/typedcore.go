@@ -1,6 +1,6 @@
 // Package typedcore adapts a client-go typed core/v1 client (a clientset's
-// CoreV1(), or the fake clientset's in tests) to report.CoreClient. It lives
-// apart from pkg/report so that the agent, which uses report.NewCoreClient,
+// CoreV1(), or the fake clientset's in tests) to verdict.CoreClient. It lives
+// apart from pkg/verdict so that the agent, which uses verdict.NewCoreClient,
 // does not link client-go's typed clients.
 package typedcore
 
@@ -13,7 +13,7 @@ import (
 	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
 )
 
-// Client is a report.CoreClient over a typed core/v1 client.
+// Client is a verdict.CoreClient over a typed core/v1 client.
 type Client struct{ c corev1client.CoreV1Interface }
 
 // New adapts c.
