@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/eks"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
@@ -72,6 +73,25 @@ const defaultRegion = "us-east-1"
 // jitter (3 attempts, backoff at most 1 s), refusals are not; each attempt
 // is bounded by the HTTP client's timeout and each call by its context.
 func NewAWSClients(ctx context.Context, callTimeout time.Duration) (preflight.IAMAPI, preflight.DescribeClusterAPI, error) {
+	cfg, err := loadAWSConfig(ctx, callTimeout)
+	if err != nil {
+		return nil, nil, err
+	}
+	return iam.NewFromConfig(cfg), eks.NewFromConfig(cfg), nil
+}
+
+// NewEC2Client builds the EC2 client nodes.imds reads metadata options
+// with, from the same configuration as NewAWSClients (AWS_ENDPOINT_URL_EC2 too).
+func NewEC2Client(ctx context.Context, callTimeout time.Duration) (preflight.DescribeInstancesAPI, error) {
+	cfg, err := loadAWSConfig(ctx, callTimeout)
+	if err != nil {
+		return nil, err
+	}
+	return ec2.NewFromConfig(cfg), nil
+}
+
+// loadAWSConfig loads the SDK's default configuration with bounded retries.
+func loadAWSConfig(ctx context.Context, callTimeout time.Duration) (aws.Config, error) {
 	attempt := callTimeout / 2
 	cfg, err := config.LoadDefaultConfig(ctx,
 		config.WithDefaultRegion(defaultRegion),
@@ -84,7 +104,7 @@ func NewAWSClients(ctx context.Context, callTimeout time.Duration) (preflight.IA
 		}),
 	)
 	if err != nil {
-		return nil, nil, report.UsageError(fmt.Errorf("load AWS configuration: %w", err))
+		return aws.Config{}, report.UsageError(fmt.Errorf("load AWS configuration: %w", err))
 	}
-	return iam.NewFromConfig(cfg), eks.NewFromConfig(cfg), nil
+	return cfg, nil
 }

@@ -42,6 +42,8 @@ type Clients struct {
 	REST *rest.Config
 	IAM  preflight.IAMAPI
 	EKS  preflight.DescribeClusterAPI
+	// EC2 reads the nodes' metadata options (nodes.imds); nil skips that check.
+	EC2 preflight.DescribeInstancesAPI
 }
 
 // Deps are the injection points of the command: tests replace the clients,
@@ -52,6 +54,10 @@ type Deps struct {
 	Kube func(*genericclioptions.ConfigFlags) (kubernetes.Interface, dynamic.Interface, *rest.Config, error)
 	// AWS builds the IAM and EKS clients (default: NewAWSClients, the SDK's default chain).
 	AWS func(ctx context.Context, callTimeout time.Duration) (preflight.IAMAPI, preflight.DescribeClusterAPI, error)
+	// EC2 builds the EC2 client for nodes.imds (default: NewEC2Client when AWS
+	// is the default too; nil otherwise, so that injected fakes never reach
+	// real AWS, and nodes.imds skips).
+	EC2 func(ctx context.Context, callTimeout time.Duration) (preflight.DescribeInstancesAPI, error)
 	// JobRunner runs the verification Job's pod where no kubelet does.
 	// Default nil: the cluster runs it; --local-agent PATH sets a LocalAgentRunner.
 	JobRunner preflight.JobRunner
@@ -64,6 +70,9 @@ func NewCommand(s Streams, d Deps) *cobra.Command {
 	}
 	if d.AWS == nil {
 		d.AWS = NewAWSClients
+		if d.EC2 == nil {
+			d.EC2 = NewEC2Client
+		}
 	}
 	g := &globalOptions{streams: s, deps: d, kube: genericclioptions.NewConfigFlags(false)}
 	root := &cobra.Command{
@@ -163,6 +172,9 @@ func (g *globalOptions) run(ctx context.Context) (context.Context, context.Cance
 		return nil, nil, Clients{}, usage("kubernetes: %v", err)
 	}
 	c.IAM, c.EKS, err = g.deps.AWS(ctx, g.callTimeout)
+	if err == nil && g.deps.EC2 != nil {
+		c.EC2, err = g.deps.EC2(ctx, g.callTimeout)
+	}
 	if err != nil {
 		done()
 		return nil, nil, Clients{}, fmt.Errorf("aws: %w", err)
@@ -174,7 +186,7 @@ func (g *globalOptions) run(ctx context.Context) (context.Context, context.Cance
 func (g *globalOptions) base(c Clients) preflight.Options {
 	o := preflight.Options{
 		Cluster: g.cluster, Issuer: g.issuer, Audience: g.audience, Faults: g.faults,
-		Kube: preflight.NewKubeSource(c.Kube, c.Dynamic), EKS: c.EKS, IAM: c.IAM, CallTimeout: g.callTimeout,
+		Kube: preflight.NewKubeSource(c.Kube, c.Dynamic), EKS: c.EKS, IAM: c.IAM, EC2: c.EC2, CallTimeout: g.callTimeout,
 	}
 	o.Kube.Timeout = g.callTimeout
 	if g.issuer == "" && g.cluster == "" {

@@ -20,7 +20,7 @@ type AuditOptions struct {
 	Namespace string
 	// Workers bounds the ServiceAccounts checked at once (default DefaultAuditWorkers).
 	Workers int
-	// Base holds everything but the subject: Kube, IAM, EKS, Cluster or
+	// Base holds everything but the subject: Kube, IAM, EKS, EC2, Cluster or
 	// Issuer, Audience, Faults, Catalogue, CallTimeout, Now. Its IAM is
 	// wrapped in a CachedIAM unless it already is one.
 	Base Options

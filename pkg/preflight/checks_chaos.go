@@ -55,38 +55,6 @@ func compareJSONPointers(a, b string) int {
 	return na - nb
 }
 
-func checkExperimentCloudSecret(f Facts) result {
-	objs, done := chaosObjects(f)
-	if done != nil {
-		return *done
-	}
-	var found, fixes []string
-	for _, o := range objs {
-		var paths, what []string
-		for _, s := range o.Secrets {
-			if s.Name == LitmusCloudSecret {
-				paths = append(paths, s.Path)
-				what = append(what, fmt.Sprintf("mounts secret %s at %s", s.Name, s.MountPath))
-			}
-		}
-		for _, e := range o.Env {
-			if e.Name == credcheck.EnvSharedCredsFile {
-				paths = append(paths, e.Path)
-				what = append(what, "sets "+credcheck.EnvSharedCredsFile)
-			}
-		}
-		if len(paths) > 0 {
-			found = append(found, fmt.Sprintf("%s %s %s", o.Kind, o.Name, strings.Join(what, " and ")))
-			fixes = append(fixes, f.patchCommand(o, paths))
-		}
-	}
-	if len(found) == 0 {
-		return pass(fmt.Sprintf("%d chaos objects in %s mount no cloud-secret", len(objs), f.Namespace))
-	}
-	return fail(strings.Join(found, "; ")+": the static keys in the shared credentials file win over IRSA",
-		strings.Join(fixes, " && "))
-}
-
 func checkExperimentStaticEnv(f Facts) result {
 	var found, fixes []string
 	objs, done := chaosObjects(f)
@@ -110,6 +78,12 @@ func checkExperimentStaticEnv(f Facts) result {
 				found = append(found, fmt.Sprintf("pod %s container %s sets %s", p.Name, c.Name, strings.Join(c.StaticKeys, ", ")))
 				pods = append(pods, p)
 				break
+			}
+		}
+		if keys := f.envFromKeys(p); len(keys) > 0 {
+			found = append(found, fmt.Sprintf("pod %s takes %s", p.Name, strings.Join(keys, "; ")))
+			if len(pods) == 0 || pods[len(pods)-1].Name != p.Name {
+				pods = append(pods, p)
 			}
 		}
 	}

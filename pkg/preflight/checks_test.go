@@ -77,6 +77,9 @@ func healthyPreflightFacts(t *testing.T) Facts {
 		}},
 		Gate: gateFactsFrom(t, engineWith(k8sGate("SOT", passSelector, stopping))).Gate,
 		Job:  &JobFact{JobName: "podcred-verify-litmus-admin", Report: agent},
+		Nodes: &NodesFact{Nodes: []NodeFact{{Name: "ip-10-0-1-10.ec2.internal", ProviderID: "aws:///us-east-1a/i-0aaa", InstanceID: "i-0aaa",
+			Zone: "us-east-1a", Metadata: &IMDSOptions{HTTPTokens: "required", HopLimit: 1, HTTPEndpoint: "enabled"}}}},
+		Secrets: &SecretsFact{Secrets: map[string]SecretFact{}},
 	}
 }
 

@@ -44,6 +44,9 @@ type Options struct {
 	// IAM reads providers, roles and policies (required); wrap it with
 	// NewCachedIAM to share objects across ServiceAccounts.
 	IAM IAMAPI
+	// EC2 reads the nodes' metadata options (nodes.imds); nil: the nodes are
+	// listed but not described, and the check skips.
+	EC2 DescribeInstancesAPI
 	// DiscoverIssuer reads the issuer from the API server when neither Issuer
 	// nor Cluster is set; nil: no discovery.
 	DiscoverIssuer func(context.Context) (string, error)
@@ -136,7 +139,9 @@ func Collect(ctx context.Context, o Options) Facts {
 	run("pods", func() { f.Pods = o.Kube.podsOf(ctx, o.Namespace, o.ServiceAccount) })
 	run("chaos", func() { f.Chaos = o.Kube.chaosOf(ctx, o.Namespace, o.ServiceAccount, o.Experiment) })
 	run("gate", func() { f.Gate = o.Kube.gateOf(ctx, o.Namespace, o.ServiceAccount, o.Experiment) })
+	run("nodes", func() { f.Nodes = o.Kube.nodesOf(ctx, o.EC2, o.CallTimeout) })
 	wg.Wait()
+	run("secrets", func() { f.Secrets = o.Kube.secretsOf(ctx, o.Namespace, f.Pods, f.Chaos) })
 
 	f.Faults, _ = o.Catalogue.Resolve(o.Faults)
 	if len(o.Faults) == 0 && f.Chaos != nil {
@@ -150,6 +155,7 @@ func Collect(ctx context.Context, o Options) Facts {
 	if len(f.Faults) > 0 && f.Role != nil && f.Role.Found {
 		f.Permissions = collectPermissions(ctx, o.IAM, role, FaultActions(f.Faults), o.CallTimeout)
 	}
+	wg.Wait()
 	return f
 }
 

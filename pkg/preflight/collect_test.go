@@ -103,8 +103,13 @@ func TestPreflightCollectsThroughRealWireFormats(t *testing.T) {
 	aws := newFakeAWS(t)
 	healthyAccount(aws)
 	ic, ec := aws.clients()
+	ec2 := newFakeEC2(t)
+	ec2.instances["i-0aaa"] = fakeInstance{tokens: "required", hops: 1, endpoint: "enabled"}
 	annotated := time.Now().Add(-time.Hour)
 	kube := fake.NewClientset(
+		ec2Node("ip-10-0-1-10.ec2.internal", "i-0aaa", nil),
+		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "litmus", Name: LitmusCloudSecret},
+			Data: map[string][]byte{"cloud_config.yml": []byte("[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n")}},
 		annotatedSA("litmus", "litmus-admin", pfRole, annotated),
 		injectedPod("litmus", "runner", "litmus-admin", pfRole, time.Now()),
 		injectedPod("litmus", "other", "someone-else", pfRole, time.Now()),
@@ -112,7 +117,7 @@ func TestPreflightCollectsThroughRealWireFormats(t *testing.T) {
 	dyn := chaosClient(chaosExperiment("litmus", "ec2-stop-by-id", true), chaosEngine("litmus", "engine", "litmus-admin", "ec2-stop-by-id"))
 	r, f := Run(context.Background(), Options{
 		Namespace: "litmus", ServiceAccount: "litmus-admin", Cluster: "chaos-lab",
-		Kube: NewKubeSource(kube, dyn), EKS: ec, IAM: ic,
+		Kube: NewKubeSource(kube, dyn), EKS: ec, IAM: ic, EC2: ec2.client(),
 	})
 	got := statuses(r)
 	for _, s := range Specs {

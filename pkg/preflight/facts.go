@@ -39,6 +39,12 @@ type Facts struct {
 	// Gate is what experiment.gate judges; nil when chaos objects were not read.
 	Gate *GateFact
 	Job  *JobFact
+	// Nodes is what nodes.imds judges (cluster-wide); nil when not read.
+	Nodes *NodesFact
+	// Secrets are the Secrets the SA's pods and chaos objects reference,
+	// judged by content (key names and match kinds only, never values);
+	// nil when not read.
+	Secrets *SecretsFact
 }
 
 // Sources of the issuer in IssuerFact.Source.
@@ -154,6 +160,11 @@ type PodFact struct {
 	Containers []ContainerFact
 	// FSGroup is the pod's securityContext.fsGroup.
 	FSGroup *int64
+	// Node is spec.nodeName; HostNetwork is spec.hostNetwork.
+	Node        string
+	HostNetwork bool
+	// SecretRefs are the Secrets the pod mounts or references.
+	SecretRefs []SecretRef
 }
 
 // ContainerFact is one container (init containers included) of a pod.
@@ -198,6 +209,8 @@ type ChaosEnv struct {
 	Name       string
 	Path       string
 	FromSecret bool
+	// SecretName and SecretKey name the secretKeyRef, when FromSecret.
+	SecretName, SecretKey string
 }
 
 // ChaosSecret is one secrets entry (name and mountPath) of a chaos object.

@@ -22,6 +22,7 @@ const (
 	IDExperimentCloudSecret = "experiment.cloud-secret"
 	IDExperimentStaticEnv   = "experiment.static-env"
 	IDExperimentGate        = "experiment.gate"
+	IDNodesIMDS             = "nodes.imds"
 )
 
 // Names of the IRSA and Litmus contracts that preflight checks against.
@@ -32,7 +33,9 @@ const (
 	AnnotationAudience = "eks.amazonaws.com/audience"
 	// EKSTokenPath is where the webhook mounts the projected token.
 	EKSTokenPath = "/var/run/secrets/eks.amazonaws.com/serviceaccount/token"
-	// LitmusCloudSecret is the Secret Litmus AWS experiments mount static keys from.
+	// LitmusCloudSecret is the Secret Litmus AWS experiments mount static keys
+	// from. Secrets are judged by content; this name only stands in when a
+	// Secret's content could not be read.
 	LitmusCloudSecret = "cloud-secret"
 )
 
@@ -62,7 +65,8 @@ var Specs = []Spec{
 	{ID: IDPodsEnvInjected, Step: 4, Title: "running pods of the ServiceAccount got the IRSA env and token"},
 	{ID: IDPodsTokenReadable, Step: 4, Title: "non-root pods can read the projected token"},
 	{ID: IDJobVerification, Step: 4, Title: "the agent, run as a Job under the ServiceAccount, passes"},
-	{ID: IDExperimentCloudSecret, Step: 5, Title: "chaos experiments no longer mount cloud-secret"},
+	{ID: IDNodesIMDS, Step: 4, Title: "the nodes' metadata options keep pods away from IMDS"},
+	{ID: IDExperimentCloudSecret, Step: 5, Title: "no Secret holding AWS keys is mounted or referenced by the experiment"},
 	{ID: IDExperimentStaticEnv, Step: 5, Title: "no static AWS keys in experiment env"},
 	{ID: IDExperimentGate, Step: 5, Title: "chaos experiments gate on podcred in a way that stops chaos"},
 }

@@ -40,9 +40,11 @@ type KubeSource struct {
 	// Timeout bounds each API call (default credcheck.DefaultCallTimeout).
 	Timeout time.Duration
 
-	pods  memo[[]corev1.Pod]
-	chaos memo[[]unstructured.Unstructured]
-	argo  memo[[]unstructured.Unstructured]
+	pods    memo[[]corev1.Pod]
+	chaos   memo[[]unstructured.Unstructured]
+	argo    memo[[]unstructured.Unstructured]
+	nodes   memo[*NodesFact]
+	secrets memo[SecretFact]
 }
 
 // NewKubeSource returns a KubeSource for the clients.
@@ -132,7 +134,8 @@ func (k *KubeSource) podsOf(ctx context.Context, ns, sa string) *PodsFact {
 
 // podFact reduces a pod to what the checks need.
 func podFact(p *corev1.Pod) PodFact {
-	pf := PodFact{Name: p.Name, CreatedAt: p.CreationTimestamp.Time, Phase: string(p.Status.Phase), Workload: workloadOf(p)}
+	pf := PodFact{Name: p.Name, CreatedAt: p.CreationTimestamp.Time, Phase: string(p.Status.Phase), Workload: workloadOf(p),
+		Node: p.Spec.NodeName, HostNetwork: p.Spec.HostNetwork, SecretRefs: podSecretRefs(p)}
 	var podUser *int64
 	var podNonRoot *bool
 	if sc := p.Spec.SecurityContext; sc != nil {
@@ -314,8 +317,11 @@ func envAndSecrets(m map[string]any, base string) ([]ChaosEnv, []ChaosSecret) {
 			continue
 		}
 		name, _, _ := unstructured.NestedString(em, "name")
-		_, fromSecret, _ := unstructured.NestedMap(em, "valueFrom", "secretKeyRef")
-		env = append(env, ChaosEnv{Name: name, Path: fmt.Sprintf("%s/env/%d", base, i), FromSecret: fromSecret})
+		ref, fromSecret, _ := unstructured.NestedMap(em, "valueFrom", "secretKeyRef")
+		secretName, _, _ := unstructured.NestedString(ref, "name")
+		secretKey, _, _ := unstructured.NestedString(ref, "key")
+		env = append(env, ChaosEnv{Name: name, Path: fmt.Sprintf("%s/env/%d", base, i), FromSecret: fromSecret,
+			SecretName: secretName, SecretKey: secretKey})
 	}
 	list, _, _ = unstructured.NestedSlice(m, "secrets")
 	for i, s := range list {

@@ -37,6 +37,7 @@ var preflightChecks = []struct {
 	{IDPodsEnvInjected, checkPodsEnvInjected},
 	{IDPodsTokenReadable, checkPodsTokenReadable},
 	{IDJobVerification, checkJobVerification},
+	{IDNodesIMDS, checkNodesIMDS},
 	{IDExperimentCloudSecret, checkExperimentCloudSecret},
 	{IDExperimentStaticEnv, checkExperimentStaticEnv},
 	{IDExperimentGate, checkExperimentGate},
