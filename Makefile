@@ -18,6 +18,7 @@ build:
 	$(GOBUILD) -o $(BIN)/podcred-agent ./cmd/agent
 	@if [ -d cmd/preflight ]; then $(GOBUILD) -o $(BIN)/podcred-preflight ./cmd/preflight; fi
 	@if [ -d cmd/sandbox ]; then $(GOBUILD) -o $(BIN)/podcred-sandbox ./cmd/sandbox; fi
+	$(GOBUILD) -o $(BIN)/podcred-pause ./internal/sandbox/image/pause
 
 ## tools: kube-apiserver, etcd and ec2-metadata-mock at pinned versions (cached in bin/)
 tools:
