@@ -56,6 +56,7 @@ type ControlPlane struct {
 	dir        string
 	binDir     string
 	adminToken string
+	components map[string]string // node components' static tokens by user (nodecreds.go)
 	etcdURL    string
 	etcd       *Proc
 	apiserver  *Proc
@@ -109,7 +110,7 @@ func (cp *ControlPlane) startAPIServer(ctx context.Context, issuer string, launc
 	cp.JWKSURL = cp.URL + "/openid/v1/jwks"
 	adminToken := rand.Text()
 	tokenFile := filepath.Join(cp.dir, "pki", "tokens.csv")
-	if err := os.WriteFile(tokenFile, []byte(adminToken+",sandbox-admin,sandbox-admin,system:masters\n"), 0o600); err != nil {
+	if err := os.WriteFile(tokenFile, []byte(adminToken+",sandbox-admin,sandbox-admin,system:masters\n"+cp.componentTokenLines()), 0o600); err != nil {
 		return err
 	}
 	cp.adminToken = adminToken
@@ -169,7 +170,7 @@ func apiserverArgs(dir, etcdURL string, port int, issuer, jwksURL string, p *pki
 		"--tls-private-key-file=" + p.keyFile,
 		"--client-ca-file=" + p.caFile,
 		"--token-auth-file=" + tokenFile,
-		"--authorization-mode=RBAC",
+		"--authorization-mode=Node,RBAC",
 		"--anonymous-auth=true",
 		"--service-account-issuer=" + issuer,
 		"--service-account-key-file=" + p.saPublicFile,

@@ -37,6 +37,10 @@ type Options struct {
 	// which costs about 3 s at start and after every Load. It is turned on by
 	// itself when the first world attaches one; set it when a later world will.
 	AWSManagedPolicies bool
+	// Node starts the real node too (node.go): kube-controller-manager,
+	// kube-scheduler, containerd with runc, a kubelet, the agent image built
+	// from BinDir, and the pod identity webhook. Default: off.
+	Node bool
 }
 
 // Sandbox is a running EKS-like world: etcd and kube-apiserver, moto behind
@@ -54,6 +58,7 @@ type Sandbox struct {
 	cp     *ControlPlane
 	imds   *IMDS
 	kube   *kubeLoader
+	node   *node // nil unless Options.Node
 	closed sync.Once
 
 	// blockedIMDS is a loopback URL nothing listens on: "IMDS blocked" fails fast.
@@ -228,7 +233,7 @@ func (s *Sandbox) Procs() []*Proc {
 	if s.imds != nil {
 		out = append(out, s.imds.Proc())
 	}
-	return out
+	return append(out, s.node.procs()...)
 }
 
 // Close stops every process by PID and the front, then removes the directory
@@ -237,6 +242,9 @@ func (s *Sandbox) Close() error {
 	var err error
 	s.closed.Do(func() {
 		var errs []error
+		if s.node != nil {
+			errs = append(errs, s.node.stop()) // before the apiserver its kubelet talks to
+		}
 		if s.front != nil {
 			errs = append(errs, s.front.stop())
 		}

@@ -1,0 +1,80 @@
+package sandbox
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// stop ends the node: the kubelet first, then every pod container through
+// containerd (their shims are not children of the sandbox), the kubelet's
+// volume mounts under the node directory, then containerd, the scheduler,
+// the controller manager and the webhook.
+func (n *node) stop() error {
+	var errs []error
+	if n.kubelet != nil {
+		errs = append(errs, n.kubelet.Stop(0))
+	}
+	if n.ctrd != nil && n.ctrd.proc != nil {
+		errs = append(errs, n.ctrd.removeAllTasks())
+		errs = append(errs, n.ctrd.stop())
+	}
+	errs = append(errs, unmountUnder(n.dir))
+	errs = append(errs, stopAll(0, n.sched, n.kcm))
+	if n.webhook != nil {
+		errs = append(errs, n.webhook.stop())
+	}
+	return errors.Join(errs...)
+}
+
+// removeAllTasks kills and deletes every container task of the k8s.io
+// namespace; each shim exits with its last task.
+func (c *containerd) removeAllTasks() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, c.ctrPath, "--address", c.socket, "--namespace", "k8s.io", "tasks", "ls", "-q").Output()
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, id := range strings.Fields(string(out)) {
+		_ = c.ctr(ctx, "tasks", "kill", "--all", "--signal", "SIGKILL", id)
+		// delete waits for the task to exit, so a just-killed task is deleted too.
+		if err := c.ctr(ctx, "tasks", "delete", "--force", id); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// unmountUnder detaches every mount below dir (the kubelet's tmpfs volumes,
+// containerd's rootfs and shm mounts), deepest first.
+func unmountUnder(dir string) error {
+	f, err := os.Open("/proc/self/mountinfo")
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	var points []string
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		if len(fields) > 4 && strings.HasPrefix(fields[4], dir+"/") {
+			points = append(points, fields[4])
+		}
+	}
+	sort.Slice(points, func(i, j int) bool { return len(points[i]) > len(points[j]) })
+	var errs []error
+	for _, p := range points {
+		if err := syscall.Unmount(p, syscall.MNT_DETACH); err != nil && !errors.Is(err, syscall.EINVAL) && !errors.Is(err, syscall.ENOENT) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(append(errs, sc.Err())...)
+}
