@@ -30,7 +30,11 @@ type collector struct {
 func (c *collector) giveSecrets(env []string) {
 	values := []string{getenv(env, "AWS_SECRET_ACCESS_KEY"), getenv(env, "AWS_SESSION_TOKEN")}
 	if path := getenv(env, "AWS_SHARED_CREDENTIALS_FILE"); path != "" {
-		if data, err := os.ReadFile(path); err == nil {
+		// Only a regular file: the hostile tests point it at a FIFO or /dev/zero.
+		if fi, err := os.Stat(path); err != nil || !fi.Mode().IsRegular() || fi.Size() > 1<<20 {
+			path = ""
+		}
+		if data, err := os.ReadFile(path); path != "" && err == nil {
 			for _, line := range strings.Split(string(data), "\n") {
 				key, value, ok := strings.Cut(line, "=")
 				key = strings.ToLower(strings.TrimSpace(key))
