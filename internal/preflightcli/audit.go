@@ -100,6 +100,11 @@ func (o *auditOptions) run(ctx context.Context) error {
 		},
 	})
 	if err != nil {
+		// CI reading --format json|junit|markdown still gets a document saying why.
+		doc := auditErrorDocument(o.namespace, start, err)
+		if rerr := renderAudit(o.streams.Out, doc, o.parsed, false); rerr != nil {
+			return rerr
+		}
 		return &report.ExitError{Code: report.ExitUnverified, Err: err}
 	}
 	log.Info().Int("serviceAccounts", len(res.Reports)).Int64("iamCalls", res.IAMCalls).Dur("took", time.Since(start)).Msg("audit finished")
@@ -132,6 +137,8 @@ type auditDocument struct {
 	Namespace     string           `json:"namespace,omitempty"`
 	Summary       []auditRow       `json:"summary"`
 	Reports       []*report.Report `json:"reports"`
+	// Error says why nothing was audited (the ServiceAccounts could not be listed).
+	Error string `json:"error,omitempty"`
 }
 
 // auditRow is one ServiceAccount in the summary table.
@@ -219,7 +226,7 @@ func writeSummaryTable(w io.Writer, doc auditDocument) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAMESPACE\tSERVICEACCOUNT\tROLE\tVERDICT\tFAILING\tWARNINGS")
 	for _, r := range doc.Summary {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", oneLine(r.Namespace), oneLine(r.ServiceAccount), oneLine(r.RoleArn),
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", cell(r.Namespace), cell(r.ServiceAccount), cell(r.RoleArn),
 			strings.ToUpper(string(r.Verdict)), orDash(strings.Join(r.Failing, ",")), orDash(strings.Join(r.Warnings, ",")))
 	}
 	return tw.Flush()
@@ -243,5 +250,5 @@ func oneLine(s string) string {
 }
 
 func mdSafe(s string) string {
-	return strings.NewReplacer("|", "\\|", "`", "'", "<", "&lt;", ">", "&gt;", "\n", " ").Replace(oneLine(s))
+	return strings.NewReplacer("|", "\\|", "`", "'", "<", "&lt;", ">", "&gt;", "\n", " ").Replace(cell(s))
 }

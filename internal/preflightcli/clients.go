@@ -106,5 +106,8 @@ func loadAWSConfig(ctx context.Context, callTimeout time.Duration) (aws.Config, 
 	if err != nil {
 		return aws.Config{}, report.UsageError(fmt.Errorf("load AWS configuration: %w", err))
 	}
+	if cfg.Credentials != nil {
+		cfg.Credentials = aws.NewCredentialsCache(explainedCredentials{cfg.Credentials})
+	}
 	return cfg, nil
 }

@@ -169,9 +169,10 @@ func seconds(ms int64) string {
 	return fmt.Sprintf("%d.%03d", ms/1000, ms%1000)
 }
 
-// xmlText drops the characters XML 1.0 cannot carry (control characters
-// other than tab, newline and carriage return, and invalid UTF-8).
+// xmlText makes s safe to show (SafeText: control and bidirectional
+// characters escaped visibly) and drops what XML 1.0 cannot carry.
 func xmlText(s string) string {
+	s = SafeText(s)
 	return strings.Map(func(r rune) rune {
 		switch {
 		case r == '\t' || r == '\n' || r == '\r':

@@ -96,7 +96,7 @@ func TestRenderJUnitHasOneTestcasePerCheck(t *testing.T) {
 				t.Errorf("failure %+v", c.Failure)
 			}
 		case "chain.source":
-			if c.Error == nil || c.Error.Message != "bell and escape[31m" {
+			if c.Error == nil || c.Error.Message != "bell[U+0007] and escape[U+001B][31m" {
 				t.Errorf("error %+v", c.Error)
 			}
 		case "isolation.cross-role":

@@ -221,16 +221,6 @@ func indentLines(s, indent string) string {
 	return strings.ReplaceAll(s, "\n", "\n"+indent)
 }
 
-// clean replaces control characters other than newline and tab with '?',
-// so report text cannot carry terminal escape sequences.
-func clean(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r == '\n' || r == '\t' {
-			return r
-		}
-		if r < 0x20 || (r >= 0x7f && r < 0xa0) {
-			return '?'
-		}
-		return r
-	}, s)
-}
+// clean makes report text safe to show (SafeText): no terminal escape
+// sequence, no bidirectional override.
+func clean(s string) string { return SafeText(s) }
