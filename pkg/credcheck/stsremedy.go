@@ -39,8 +39,11 @@ func explainSTS(f Facts, e *CallError) (cause, fix string) {
 	msg := strings.ToLower(e.Message)
 	switch {
 	case e.Code == "AccessDenied" || e.Code == "AccessDeniedException":
-		return fmt.Sprintf("the trust policy of %s does not let system:serviceaccount:%s:%s assume it through %s",
-				role.Name, ns, sa, ProviderARN(role, iss)),
+		// STS resolves the whole ARN, path included (see the sandbox front's
+		// wrongPath for the sources): a wrong path is refused the same way.
+		return fmt.Sprintf("the trust policy of %s does not let system:serviceaccount:%s:%s assume it through %s "+
+				"(or no role has the ARN %s: STS matches the path %s too; aws iam get-role --role-name %s shows the real ARN)",
+				role.Name, ns, sa, ProviderARN(role, iss), role, role.Path, role.Name),
 			fmt.Sprintf("add this statement to the role's trust policy (aws iam update-assume-role-policy --role-name %s): %s",
 				role.Name, TrustStatement(role, iss, ns, sa, f.Audience))
 	case e.Code == "InvalidIdentityToken" && strings.Contains(msg, "no openidconnect provider"):

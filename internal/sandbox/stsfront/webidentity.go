@@ -189,6 +189,9 @@ func (f *Front) assumeRoleWithWebIdentity(ctx context.Context, form url.Values) 
 	if got == nil {
 		return refuse(denied, "role does not exist")
 	}
+	if wrongPath(aws.ToString(got.Arn), role) {
+		return refuse(denied, "role ARN path differs from the role's")
+	}
 	trust, err := iampolicy.Parse([]byte(aws.ToString(got.AssumeRolePolicyDocument)))
 	if err != nil {
 		log.Warn().Err(err).Msg("the role's trust policy does not parse")

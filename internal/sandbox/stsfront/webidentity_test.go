@@ -172,6 +172,11 @@ func TestAssumeRoleWithWebIdentityRefusals(t *testing.T) {
 			code:  "AccessDenied", message: msgNotAuthorized, status: 403,
 		},
 		{
+			name: "the role's name with a path it does not have", clientID: stsAud, roleARN: "arn:aws:iam::" + account + ":role/team/chaos-ec2",
+			token: func(e *env) string { return e.token(e.saToken(litmusSub)) },
+			code:  "AccessDenied", message: msgNotAuthorized, status: 403,
+		},
+		{
 			name: "the trust policy names another namespace", clientID: stsAud,
 			token: func(e *env) string { return e.token(e.saToken("system:serviceaccount:default:litmus-admin")) },
 			code:  "AccessDenied", message: msgNotAuthorized, status: 403,
