@@ -95,7 +95,10 @@ func (s *Sandbox) startNode(ctx context.Context) (err error) {
 	if n.kubelet, err = startKubelet(ctx, filepath.Join(n.dir, "kubelet"), s.binDir, cp.pki.caFile, kubeconfig, n.ctrd.socket, KubeletNodeName); err != nil {
 		return err
 	}
-	return n.waitReady(ctx, s)
+	if err := n.waitReady(ctx, s); err != nil {
+		return err
+	}
+	return untaintNotReady(ctx, cp.Client)
 }
 
 // waitReady polls the Node until its Ready condition is True.

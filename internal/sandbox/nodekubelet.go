@@ -9,6 +9,9 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
 )
 
 // kubeletConfig is the KubeletConfiguration of the sandbox node: cgroup v1
@@ -127,4 +130,31 @@ func nodeNotReadyReason(n *corev1.Node) string {
 		}
 	}
 	return "no Ready condition yet"
+}
+
+// untaintNotReady removes the node.kubernetes.io/not-ready taint the
+// TaintNodesByCondition admission plugin puts on a new Node: the node
+// lifecycle controller, which would lift it, does not run (see
+// kubeControllerManagerArgs). The caller has seen the Node Ready.
+func untaintNotReady(ctx context.Context, client kubernetes.Interface) error {
+	nodes := client.CoreV1().Nodes()
+	for {
+		n, err := nodes.Get(ctx, KubeletNodeName, metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		var keep []corev1.Taint
+		for _, t := range n.Spec.Taints {
+			if t.Key != corev1.TaintNodeNotReady {
+				keep = append(keep, t)
+			}
+		}
+		if len(keep) == len(n.Spec.Taints) {
+			return nil
+		}
+		n.Spec.Taints = keep
+		if _, err = nodes.Update(ctx, n, metav1.UpdateOptions{}); err == nil || !apierrors.IsConflict(err) {
+			return err
+		}
+	}
 }

@@ -1,7 +1,8 @@
 // Package node proves podcred on the sandbox's real node: kube-controller-manager,
 // kube-scheduler, containerd with runc and a kubelet run the agent image built
 // from this repository, with IRSA injected by the sandbox's pod identity webhook.
-// One sandbox (demo world, Options.Node) per test binary.
+// One sandbox (demo world, Options.Node) per test binary, in a temporary
+// directory or in $PODCRED_NODE_E2E_DIR (kept, with every log, for debugging).
 //
 // Run it with `make e2e`, or: PODCRED_BIN=$PWD/bin go test -count=1 ./test/e2e/node/
 package node
@@ -41,7 +42,7 @@ func run(m *testing.M) int {
 		return m.Run()
 	}
 	started := time.Now()
-	sb, err := sandbox.Start(ctx, sandbox.Options{BinDir: suite.binDir, World: w, Node: true})
+	sb, err := sandbox.Start(ctx, sandbox.Options{BinDir: suite.binDir, World: w, Node: true, Dir: os.Getenv("PODCRED_NODE_E2E_DIR")})
 	if err != nil {
 		suite.setupErr = fmt.Errorf("start the sandbox with its node: %w", err)
 		return m.Run()
