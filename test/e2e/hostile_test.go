@@ -174,6 +174,10 @@ func runLimited(t *testing.T, env []string, during func(*os.Process), args ...st
 		append([]string{suite.bins.agent, "--format", "json", "--sink", "stdout", "--log-level", "debug"}, args...)...)
 	cmd := exec.CommandContext(ctx, "/bin/sh", full...)
 	cmd.Env = env
+	// A hung agent is killed with its wrapper: the whole process group goes.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = 5 * time.Second
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()
