@@ -139,7 +139,9 @@ step, so both columns pass. litmus-legacy holds the same experiment before step 
 cloud-secret still mounted, a role policy that lacks an action of the fault, and a ChaosEngine
 whose podcred probe has no stopOnFailure (litmus-go would record a failed verdict and inject the
 fault anyway); preflight fails it while the agent only warns, as the pod's own role works. Faults
-that change only a pod's environment (static keys, IMDS) are visible to the agent alone.`)
+that change only a pod's environment (static keys, an IMDS endpoint) are visible to the agent alone;
+a node whose metadata options let pods reach IMDS (imds-open-node.yaml) fails both columns, and static
+keys in a Secret of any name (renamed-secret.yaml) are judged by preflight from the Secret's content.`)
 	return nil
 }
 

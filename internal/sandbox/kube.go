@@ -151,7 +151,8 @@ func (k *kubeLoader) createPod(ctx context.Context, ns string, p Pod, sa *corev1
 		ObjectMeta: metav1.ObjectMeta{Name: p.Name, Namespace: ns, Labels: labels},
 		Spec: corev1.PodSpec{
 			ServiceAccountName: p.ServiceAccount,
-			NodeName:           NodeName,
+			NodeName:           orDefault(p.Node, NodeName),
+			HostNetwork:        p.HostNetwork,
 			SecurityContext:    &corev1.PodSecurityContext{FSGroup: p.FSGroup, RunAsUser: p.RunAsUser, RunAsNonRoot: p.RunAsNonRoot},
 			Containers: []corev1.Container{{
 				Name:    "main",
@@ -258,13 +259,26 @@ func (k *kubeLoader) create(ctx context.Context, u *unstructured.Unstructured) e
 	return nil
 }
 
-// ensureNode creates the Node pods are assigned to.
-func (k *kubeLoader) ensureNode(ctx context.Context) error {
-	node := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: NodeName, Labels: map[string]string{
-		"kubernetes.io/hostname": NodeName, "topology.kubernetes.io/region": k.region, ManagedByLabel: managedByValue,
-	}}}
-	if _, err := k.client.CoreV1().Nodes().Create(ctx, node, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
-		return fmt.Errorf("node: %w", err)
+// ensureNode creates the Node object name with providerID and extra labels.
+// A Node's providerID cannot change once set (the apiserver refuses it), and
+// moto gives a reloaded world's instances new IDs: a Node whose providerID
+// differs is deleted and created again. (A real kubelet registering its own
+// Node should be started with --provider-id from the world's node instead.)
+func (k *kubeLoader) ensureNode(ctx context.Context, name, providerID string, labels map[string]string) error {
+	node := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{
+		"kubernetes.io/hostname": name, "topology.kubernetes.io/region": k.region, ManagedByLabel: managedByValue,
+	}}, Spec: corev1.NodeSpec{ProviderID: providerID}}
+	for key, v := range labels {
+		node.Labels[key] = v
+	}
+	nodes := k.client.CoreV1().Nodes()
+	if old, err := nodes.Get(ctx, name, metav1.GetOptions{}); err == nil && old.Spec.ProviderID != providerID {
+		if err := nodes.Delete(ctx, name, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
+			return fmt.Errorf("node %s: %w", name, err)
+		}
+	}
+	if _, err := nodes.Create(ctx, node, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+		return fmt.Errorf("node %s: %w", name, err)
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/eks"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 )
@@ -80,6 +81,9 @@ func (s *Sandbox) load(ctx context.Context, w *World, reset bool) error {
 		return err
 	}
 	s.log.Debug().Stringer("elapsed", time.Since(started)).Msg("IAM objects created")
+	if err := s.applyNodes(ctx, ec2.NewFromConfig(cfg), resolved); err != nil {
+		return err
+	}
 	if err := s.kube.apply(ctx, resolved); err != nil {
 		return err
 	}

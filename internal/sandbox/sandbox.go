@@ -160,10 +160,7 @@ func Start(ctx context.Context, opts Options) (s *Sandbox, err error) {
 	}
 	s.keys.setControlPlane(s.cp)
 	s.log.Debug().Stringer("elapsed", time.Since(started)).Msg("kube-apiserver ready")
-	if err := s.kube.ensureNode(ctx); err != nil {
-		return nil, err
-	}
-	if err := s.load(ctx, &w, false); err != nil {
+	if err := s.load(ctx, &w, false); err != nil { // creates the Nodes too (applyNodes)
 		return nil, err
 	}
 	if err := s.kube.crdsInstalled(ctx); err != nil {

@@ -388,6 +388,8 @@ func TestSandboxDemoWorld(t *testing.T) {
 		}
 	})
 
+	t.Run("the AWS CLI reads the nodes' metadata options as the SDK does", func(t *testing.T) { testNodesCLIFidelity(t, s) })
+
 	t.Run("the AWS CLI's default chain in AgentEnv takes the role through the front", func(t *testing.T) {
 		env, err := s.AgentEnv(ctx, "litmus", "litmus-admin", "ec2-terminate-runner")
 		if err != nil {

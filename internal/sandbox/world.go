@@ -54,6 +54,11 @@ type World struct {
 	Objects []map[string]any `json:"objects,omitempty"`
 	// IMDS is "blocked" (default) or "node-role".
 	IMDS IMDSMode `json:"imds,omitempty"`
+	// Nodes are the cluster's worker nodes: instances in moto's EC2 with
+	// these metadata options, and Node objects whose providerID names them.
+	// The node pods are assigned to (NodeName) is always there, blocking
+	// IMDS unless an entry named after it (or without a name) says otherwise.
+	Nodes []Node `json:"nodes,omitempty"`
 	// Scenarios name the ServiceAccounts/pods to verify and the expected outcome (for the tour and tests).
 	Scenarios []Scenario `json:"scenarios,omitempty"`
 
@@ -156,6 +161,10 @@ type Pod struct {
 	RunAsNonRoot *bool  `json:"runAsNonRoot,omitempty"`
 	// Labels are the pod's labels.
 	Labels map[string]string `json:"labels,omitempty"`
+	// Node is the node the pod is assigned to (a name from nodes); default NodeName.
+	Node string `json:"node,omitempty"`
+	// HostNetwork puts the pod in the node's network namespace.
+	HostNetwork bool `json:"hostNetwork,omitempty"`
 }
 
 // SecretMount mounts a Secret's keys as files under MountPath.

@@ -163,6 +163,7 @@ func (w *World) validate() error {
 		errs = append(errs, err)
 	}
 	errs = append(errs, w.duplicates()...)
+	errs = append(errs, w.validateNodes()...)
 	for _, p := range w.OIDCProviders {
 		if p.URL != ClusterProvider && !strings.HasPrefix(p.URL, "https://") {
 			errs = append(errs, fmt.Errorf("oidcProviders: url %q: want %q or an https URL", p.URL, ClusterProvider))
