@@ -88,6 +88,10 @@ func checkNodesIMDS(f Facts) result {
 	case ec2Nodes > 0 && n.NoEC2:
 		return skip("no EC2 client: the metadata options of " + nodeNames(g.missing) + " were not read")
 	}
+	if len(g.open)+len(g.blocked) == 0 && len(g.missing) > 0 {
+		return errored("ec2:DescribeInstances returned none of the nodes' instances ("+nodeNames(g.missing)+")",
+			"run preflight with credentials of the cluster's AWS account (the region is read from each node's zone)")
+	}
 	notes := nodeNotes(g, n.Truncated)
 	if len(g.open) > 0 {
 		return nodesOpen(f, g.open, notes)
@@ -125,7 +129,7 @@ func nodesOpen(f Facts, open []NodeFact, notes string) result {
 	var what, cmds []string
 	for _, n := range open {
 		what = append(what, fmt.Sprintf("%s (%s: %s)", n.Name, n.InstanceID, n.Metadata))
-		cmds = append(cmds, "aws ec2 modify-instance-metadata-options --instance-id "+n.InstanceID+
+		cmds = append(cmds, "aws ec2 modify-instance-metadata-options"+regionFlag(n)+" --instance-id "+n.InstanceID+
 			" --http-tokens required --http-put-response-hop-limit 1")
 	}
 	msg := fmt.Sprintf("pods on %d nodes can reach IMDS, so a pod without IRSA silently gets the node's role: %s",
@@ -137,6 +141,14 @@ func nodesOpen(f Facts, open []NodeFact, notes string) result {
 		"(HttpTokens=required, HttpPutResponseHopLimit=1), with eksctl: disableIMDSv1: true and disablePodIMDS: true in the node group"
 	r := fail(msg+notes, remedy)
 	return r.With("openNodes", nodeNames(open))
+}
+
+// regionFlag is " --region R" for a node whose region is known.
+func regionFlag(n NodeFact) string {
+	if r := n.Region(); r != "" {
+		return " --region " + r
+	}
+	return ""
 }
 
 // podsOnNodes names the SA's active pods scheduled on nodes.
@@ -165,7 +177,7 @@ func hostNetworkWarning(f Facts, nodes []NodeFact, notes string) (result, bool) 
 		node := orPlaceholder(p.Node, "an unscheduled node")
 		what = append(what, fmt.Sprintf("pod %s uses hostNetwork on %s", p.Name, node))
 		if i >= 0 && nodes[i].InstanceID != "" {
-			fixes = append(fixes, "aws ec2 modify-instance-metadata-options --instance-id "+nodes[i].InstanceID+" --http-endpoint disabled")
+			fixes = append(fixes, "aws ec2 modify-instance-metadata-options"+regionFlag(nodes[i])+" --instance-id "+nodes[i].InstanceID+" --http-endpoint disabled")
 		}
 	}
 	if len(what) == 0 {

@@ -3,6 +3,7 @@ package preflight
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -117,13 +118,18 @@ func (k *KubeSource) nodesOf(ctx context.Context, c DescribeInstancesAPI, timeou
 // instance-id rather than naming InstanceIds, so that one terminated
 // instance does not fail the whole call (InvalidInstanceID.NotFound).
 func describeNodes(ctx context.Context, c DescribeInstancesAPI, nf *NodesFact, timeout time.Duration) {
-	var ids []string
+	byRegion := map[string][]string{} // the zone's region ("" for the client's own)
+	var regions []string
 	for _, n := range nf.Nodes {
-		if n.InstanceID != "" && !slices.Contains(ids, n.InstanceID) {
-			ids = append(ids, n.InstanceID)
+		r := zoneRegion(n.Zone)
+		if n.InstanceID != "" && !slices.Contains(byRegion[r], n.InstanceID) {
+			if byRegion[r] == nil {
+				regions = append(regions, r)
+			}
+			byRegion[r] = append(byRegion[r], n.InstanceID)
 		}
 	}
-	if len(ids) == 0 {
+	if len(regions) == 0 {
 		return
 	}
 	if c == nil {
@@ -131,26 +137,12 @@ func describeNodes(ctx context.Context, c DescribeInstancesAPI, nf *NodesFact, t
 		return
 	}
 	found := map[string]IMDSOptions{}
-	for start := 0; start < len(ids); start += instancesPerCall {
-		batch := ids[start:min(start+instancesPerCall, len(ids))]
-		in := &ec2.DescribeInstancesInput{Filters: []ec2types.Filter{{Name: aws.String("instance-id"), Values: batch}}}
-		for page := 0; page < maxPages; page++ {
-			cctx, cancel := callCtx(ctx, timeout)
-			out, err := c.DescribeInstances(cctx, in)
-			cancel()
-			if err != nil {
-				nf.DescribeErr = credcheck.Classify("DescribeInstances", err)
+	for _, r := range regions {
+		ids := byRegion[r]
+		for start := 0; start < len(ids); start += instancesPerCall {
+			if nf.DescribeErr = describeBatch(ctx, c, r, ids[start:min(start+instancesPerCall, len(ids))], found, timeout); nf.DescribeErr != nil {
 				return
 			}
-			for _, r := range out.Reservations {
-				for _, inst := range r.Instances {
-					found[aws.ToString(inst.InstanceId)] = imdsOptions(inst.MetadataOptions)
-				}
-			}
-			if aws.ToString(out.NextToken) == "" {
-				break
-			}
-			in.NextToken = out.NextToken
 		}
 	}
 	for i := range nf.Nodes {
@@ -165,6 +157,49 @@ func describeNodes(ctx context.Context, c DescribeInstancesAPI, nf *NodesFact, t
 		}
 	}
 }
+
+// describeBatch describes up to instancesPerCall instances in region ("":
+// the client's), following NextToken, into found.
+func describeBatch(ctx context.Context, c DescribeInstancesAPI, region string, ids []string, found map[string]IMDSOptions, timeout time.Duration) *credcheck.CallError {
+	in := &ec2.DescribeInstancesInput{Filters: []ec2types.Filter{{Name: aws.String("instance-id"), Values: ids}}}
+	var opts []func(*ec2.Options)
+	if region != "" {
+		opts = append(opts, func(o *ec2.Options) { o.Region = region })
+	}
+	for page := 0; page < maxPages; page++ {
+		cctx, cancel := callCtx(ctx, timeout)
+		out, err := c.DescribeInstances(cctx, in, opts...)
+		cancel()
+		if err != nil {
+			return credcheck.Classify("DescribeInstances", err)
+		}
+		for _, r := range out.Reservations {
+			for _, inst := range r.Instances {
+				found[aws.ToString(inst.InstanceId)] = imdsOptions(inst.MetadataOptions)
+			}
+		}
+		if aws.ToString(out.NextToken) == "" {
+			return nil
+		}
+		in.NextToken = out.NextToken
+	}
+	return nil
+}
+
+// zoneRE matches a standard availability zone name (us-east-1a, us-gov-west-1b).
+var zoneRE = regexp.MustCompile(`^([a-z]{2}(?:-gov|-iso[a-z]*)?-[a-z]+-[0-9]+)[a-z]$`)
+
+// zoneRegion is the region of a standard availability zone, "" otherwise
+// (Local and Wavelength Zones: the client's region is used).
+func zoneRegion(zone string) string {
+	if m := zoneRE.FindStringSubmatch(zone); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
+// Region is the node's region, from its zone ("" when unknown).
+func (n NodeFact) Region() string { return zoneRegion(n.Zone) }
 
 // imdsOptions reads EC2's answer; absent fields take EC2's defaults
 // (tokens optional, hop limit 1, endpoint enabled).

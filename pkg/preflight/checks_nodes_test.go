@@ -2,6 +2,7 @@ package preflight
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -55,7 +56,7 @@ func TestNodesIMDSJudgesTheInstancesMetadataOptions(t *testing.T) {
 		{"IMDSv1 allowed lets pods in", map[string]fakeInstance{"i-0aaa": blocked, "i-0bbb": {tokens: "optional", hops: 1, endpoint: "enabled"}},
 			[]runtime.Object{ec2Node("ip-1", "i-0aaa", nil), ec2Node("ip-2", "i-0bbb", nil), podOn("ip-2", false)}, report.StatusFail,
 			[]string{"ip-2 (i-0bbb: HttpTokens=optional, HttpPutResponseHopLimit=1)", "pods of litmus-admin run there: runner",
-				"aws ec2 modify-instance-metadata-options --instance-id i-0bbb --http-tokens required --http-put-response-hop-limit 1",
+				"aws ec2 modify-instance-metadata-options --region us-east-1 --instance-id i-0bbb --http-tokens required --http-put-response-hop-limit 1",
 				"disablePodIMDS: true", "launch template"}},
 		{"hop limit 2 lets pods in even with IMDSv2", map[string]fakeInstance{"i-0ccc": {tokens: "required", hops: 2, endpoint: "enabled"}},
 			[]runtime.Object{ec2Node("ip-3", "i-0ccc", nil)}, report.StatusFail, []string{"HttpPutResponseHopLimit=2", "--instance-id i-0ccc"}},
@@ -72,6 +73,8 @@ func TestNodesIMDSJudgesTheInstancesMetadataOptions(t *testing.T) {
 		{"nodes without an EC2 providerID cannot be judged", nil,
 			[]runtime.Object{ec2Node("kind-worker", "", nil)}, report.StatusSkip, []string{"kind-worker", "aws:///"}},
 		{"no nodes at all", nil, nil, report.StatusSkip, []string{"no Node objects"}},
+		{"instances found nowhere cannot be judged", nil,
+			[]runtime.Object{ec2Node("ip-gone", "i-0fff", nil)}, report.StatusError, []string{"returned none of the nodes' instances (ip-gone)"}},
 		{"a terminated instance is noted, the rest judged", map[string]fakeInstance{"i-0aaa": blocked},
 			[]runtime.Object{ec2Node("ip-1", "i-0aaa", nil), ec2Node("ip-gone", "i-0fff", nil)}, report.StatusPass,
 			[]string{"did not return the instances of ip-gone"}},
@@ -111,6 +114,20 @@ func TestNodesIMDSErrorsNameThePermissionNeeded(t *testing.T) {
 	got = checkByID(t, Evaluate(f), IDNodesIMDS)
 	if got.Status != report.StatusError || !strings.Contains(got.Remedy, "--verb=list --resource=nodes") {
 		t.Errorf("nodes list forbidden: %s: %s / %s", got.Status, got.Message, got.Remedy)
+	}
+}
+
+func TestNodesAreDescribedInTheRegionOfTheirZone(t *testing.T) {
+	ec := newFakeEC2(t)
+	ec.instances["i-0eu"] = fakeInstance{tokens: "optional", hops: 1, endpoint: "enabled"}
+	eu := ec2Node("ip-eu", "", nil)
+	eu.Spec.ProviderID = "aws:///eu-west-1b/i-0eu"
+	got := judgeNodes(t, ec, eu, ec2Node("ip-us", "i-0us", nil))
+	if !strings.Contains(got.Remedy, "--region eu-west-1 --instance-id i-0eu") {
+		t.Errorf("remedy %q lacks the node's region", got.Remedy)
+	}
+	if regions := ec.callRegions(); len(regions) != 2 || !slices.Contains(regions, "eu-west-1") || !slices.Contains(regions, "us-east-1") {
+		t.Errorf("DescribeInstances signed for regions %v, want one call per zone's region", regions)
 	}
 }
 

@@ -23,6 +23,7 @@ type fakeEC2 struct {
 	mu        sync.Mutex
 	instances map[string]fakeInstance
 	calls     [][]string
+	regions   []string // the SigV4 scope's region of every call
 	// errCode, when set, is the error every call answers.
 	errCode string
 	// pageSize, when set, splits answers into pages with NextToken.
@@ -55,6 +56,12 @@ func (f *fakeEC2) callIDs() [][]string {
 	return slices.Clone(f.calls)
 }
 
+func (f *fakeEC2) callRegions() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.regions)
+}
+
 func (f *fakeEC2) serve(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err != nil || r.PostForm.Get("Action") != "DescribeInstances" {
 		http.Error(w, "unexpected request", http.StatusBadRequest)
@@ -69,6 +76,11 @@ func (f *fakeEC2) serve(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls = append(f.calls, ids)
+	if _, scope, ok := strings.Cut(r.Header.Get("Authorization"), "Credential="); ok {
+		if parts := strings.Split(scope, "/"); len(parts) > 2 {
+			f.regions = append(f.regions, parts[2])
+		}
+	}
 	if f.errCode != "" {
 		w.WriteHeader(http.StatusForbidden)
 		fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>%s</Code><Message>You are not authorized to perform this operation.</Message></Error></Errors><RequestID>req-ec2</RequestID></Response>`, f.errCode)

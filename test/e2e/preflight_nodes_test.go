@@ -63,7 +63,7 @@ func TestPreflightFlagsANodeThatLetsPodsReachIMDS(t *testing.T) {
 	wantCheck(t, r, preflight.IDNodesIMDS, report.StatusFail,
 		sandbox.NodeName+" ("+id+": HttpTokens=optional, HttpPutResponseHopLimit=2)",
 		"pods of litmus-admin run there: ec2-terminate-runner",
-		"aws ec2 modify-instance-metadata-options --instance-id "+id+" --http-tokens required --http-put-response-hop-limit 1")
+		"aws ec2 modify-instance-metadata-options --region "+sb(t).World().Region+" --instance-id "+id+" --http-tokens required --http-put-response-hop-limit 1")
 	if r.report.Verdict != report.VerdictFail || r.code != report.ExitFail {
 		t.Errorf("verdict %s exit %d, want fail: %s", r.report.Verdict, r.code, findings(r.report))
 	}
