@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"sort"
@@ -34,23 +35,27 @@ func (n *node) stop() error {
 }
 
 // removeAllTasks kills and deletes every container task of the k8s.io
-// namespace; each shim exits with its last task.
+// namespace; each shim exits with its last task. A delete may race with a
+// shim that already exited: only tasks still listed afterwards are an error.
 func (c *containerd) removeAllTasks() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, c.ctrPath, "--address", c.socket, "--namespace", "k8s.io", "tasks", "ls", "-q").Output()
+	list := func() ([]string, error) {
+		out, err := exec.CommandContext(ctx, c.ctrPath, "--address", c.socket, "--namespace", "k8s.io", "tasks", "ls", "-q").Output()
+		return strings.Fields(string(out)), err
+	}
+	ids, err := list()
 	if err != nil {
 		return err
 	}
-	var errs []error
-	for _, id := range strings.Fields(string(out)) {
+	for _, id := range ids {
 		_ = c.ctr(ctx, "tasks", "kill", "--all", "--signal", "SIGKILL", id)
-		// delete waits for the task to exit, so a just-killed task is deleted too.
-		if err := c.ctr(ctx, "tasks", "delete", "--force", id); err != nil {
-			errs = append(errs, err)
-		}
+		_ = c.ctr(ctx, "tasks", "delete", "--force", id) // waits for the task to exit
 	}
-	return errors.Join(errs...)
+	if left, err := list(); err != nil || len(left) > 0 {
+		return fmt.Errorf("containerd tasks left after SIGKILL: %v (%v)", left, err)
+	}
+	return nil
 }
 
 // unmountUnder detaches every mount below dir (the kubelet's tmpfs volumes,
