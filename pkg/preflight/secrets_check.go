@@ -157,6 +157,10 @@ func checkExperimentCloudSecret(f Facts) result {
 		}
 		return skip("no chaos experiment and no running pod of the ServiceAccount to check")
 	}
+	if f.Secrets != nil && f.Secrets.Truncated {
+		return warn(fmt.Sprintf("more than %d Secrets are referenced: only the first %d were judged, and none holds AWS keys", maxSecrets, maxSecrets),
+			"check the remaining Secrets the experiment's pods and chaos objects reference")
+	}
 	return pass(fmt.Sprintf("%d chaos objects and %d pods of %s mount or reference no Secret holding AWS keys", len(objs), pods, f.ServiceAccount))
 }
 

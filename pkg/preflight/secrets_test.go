@@ -3,6 +3,7 @@ package preflight
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -154,6 +155,19 @@ func chaosExperimentWithSecret(ns, name, secret string) *unstructured.Unstructur
 	u := chaosExperiment(ns, name, false)
 	_ = unstructured.SetNestedSlice(u.Object, []any{map[string]any{"name": secret, "mountPath": "/tmp/"}}, "spec", "definition", "secrets")
 	return u
+}
+
+func TestCloudSecretWarnsWhenTooManySecretsToJudge(t *testing.T) {
+	pod := secretPod(func(s *corev1.PodSpec) {
+		for i := range maxSecrets + 1 {
+			s.Containers[0].EnvFrom = append(s.Containers[0].EnvFrom, corev1.EnvFromSource{
+				SecretRef: &corev1.SecretEnvSource{LocalObjectReference: corev1.LocalObjectReference{Name: fmt.Sprintf("s%02d", i)}}})
+		}
+	})
+	cloud, _ := runSecretChecks(t, fake.NewClientset(annotatedSA("litmus", "litmus-admin", pfRole, time.Now()), pod))
+	if cloud.Status != report.StatusWarn || !strings.Contains(cloud.Message, "only the first 50") {
+		t.Errorf("cloud-secret = %s: %s", cloud.Status, cloud.Message)
+	}
 }
 
 func TestCloudSecretErrorsWhenSecretsCannotBeRead(t *testing.T) {
