@@ -44,9 +44,9 @@ e2e: tools build
 test: tools build lint
 	PODCRED_BIN=$(BIN) $(GO) test -count=1 -timeout 40m ./...
 
-## demo: the tour on the sandbox — healthy SA and the classic misconfigurations
+## demo: the tour on the sandbox — deploy/job.yaml on the real node, then the healthy SA and the classic misconfigurations
 demo: tools build
-	$(BIN)/podcred-sandbox demo --bin-dir $(BIN)
+	$(BIN)/podcred-sandbox demo --bin-dir $(BIN) --node
 
 ## bench: side-by-side benchmarks, results in bench/results.md
 bench: tools build

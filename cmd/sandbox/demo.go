@@ -27,6 +27,7 @@ type demoOptions struct {
 	worlds    string
 	agent     string
 	preflight string
+	node      bool
 }
 
 // newDemoCmd builds `podcred-sandbox demo`.
@@ -45,6 +46,7 @@ the same. It prints one row per scenario and exits 3 when a verdict differs from
 	o.addFlags(cmd)
 	cmd.Flags().StringVar(&o.worlds, "worlds", "examples/worlds", "directory of world files; demo.yaml comes first")
 	cmd.Flags().StringVar(&o.agent, "agent", "", "podcred-agent binary (default: <bin-dir>/podcred-agent)")
+	cmd.Flags().BoolVar(&o.node, "node", false, "also start the real node and run deploy/job.yaml on it first (needs root and `make tools build`)")
 	return cmd
 }
 
@@ -81,8 +83,13 @@ func (o *demoOptions) run(cmd *cobra.Command) error {
 		started := time.Now()
 		if sb == nil {
 			log.Info().Str("world", w.Path).Msg("starting the sandbox (first run: about 5s)")
-			if sb, err = sandbox.Start(ctx, sandbox.Options{Dir: o.dir, BinDir: o.binDir, World: w.World, Logger: log}); err != nil {
+			if sb, err = sandbox.Start(ctx, sandbox.Options{Dir: o.dir, BinDir: o.binDir, World: w.World, Logger: log, Node: o.node}); err != nil {
 				return err
+			}
+			if o.node {
+				if err := nodeJobLine(ctx, out, sb); err != nil {
+					return err
+				}
 			}
 		} else {
 			log.Info().Str("world", w.Path).Msg("loading world")

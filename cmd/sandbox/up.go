@@ -17,6 +17,7 @@ type upOptions struct {
 	commonOptions
 	world string
 	imds  string
+	node  bool
 }
 
 // newUpCmd builds `podcred-sandbox up`.
@@ -46,7 +47,7 @@ func newUpCmd() *cobra.Command {
 			ctx := cmd.Context()
 			started := time.Now()
 			log.Info().Str("world", o.world).Msg("starting the sandbox")
-			sb, err := sandbox.Start(ctx, sandbox.Options{Dir: o.dir, BinDir: o.binDir, World: w, IMDS: sandbox.IMDSMode(o.imds), Logger: log})
+			sb, err := sandbox.Start(ctx, sandbox.Options{Dir: o.dir, BinDir: o.binDir, World: w, IMDS: sandbox.IMDSMode(o.imds), Logger: log, Node: o.node})
 			if errors.Is(err, sandbox.ErrDirInUse) {
 				return report.UsageError(err) // another sandbox runs there: nothing was touched
 			}
@@ -68,5 +69,6 @@ func newUpCmd() *cobra.Command {
 	o.addFlags(cmd)
 	cmd.Flags().StringVar(&o.world, "world", "", "world file (examples/worlds/*.yaml)")
 	cmd.Flags().StringVar(&o.imds, "imds", "", "override the world's IMDS: node-role or blocked")
+	cmd.Flags().BoolVar(&o.node, "node", false, "also start the real node: controller manager, scheduler, containerd+runc, kubelet, the agent image (needs root and `make tools build`)")
 	return cmd
 }

@@ -15,14 +15,9 @@ import (
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/kubernetes"
-	"sigs.k8s.io/yaml"
 
-	"github.com/podcred/podcred/deploy"
 	"github.com/podcred/podcred/internal/sandbox"
 )
-
-// shippedImage is the image reference deploy/ ships; tests replace only it.
-const shippedImage = "ghcr.io/podcred/podcred-agent:latest"
 
 // applyRBAC creates (or replaces) a Role and RoleBinding as shipped.
 func applyRBAC(ctx context.Context, t *testing.T, c kubernetes.Interface, role *rbacv1.Role, binding *rbacv1.RoleBinding) {
@@ -42,32 +37,11 @@ func applyRBAC(ctx context.Context, t *testing.T, c kubernetes.Interface, role *
 // image replaced by the sandbox's agent image and nothing else changed.
 func shippedJob(t *testing.T) (*rbacv1.Role, *rbacv1.RoleBinding, *batchv1.Job) {
 	t.Helper()
-	docs, err := deploy.Documents(deploy.JobFile)
+	role, binding, job, err := sandbox.ShippedJob()
 	if err != nil {
 		t.Fatal(err)
 	}
-	var (
-		role    rbacv1.Role
-		binding rbacv1.RoleBinding
-		job     batchv1.Job
-	)
-	for _, d := range docs {
-		switch deploy.KindOf(d) {
-		case "Role":
-			err = yaml.UnmarshalStrict(d, &role)
-		case "RoleBinding":
-			err = yaml.UnmarshalStrict(d, &binding)
-		case "Job":
-			err = yaml.UnmarshalStrict([]byte(strings.ReplaceAll(string(d), shippedImage, sandbox.AgentImageRef)), &job)
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	if job.Name == "" || job.Spec.Template.Spec.Containers[0].Image != sandbox.AgentImageRef {
-		t.Fatalf("%s: no Job with image %s", deploy.JobFile, shippedImage)
-	}
-	return &role, &binding, &job
+	return role, binding, job
 }
 
 // waitPod watches ns until a pod selected by sel satisfies done, and returns

@@ -1,0 +1,32 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/podcred/podcred/internal/sandbox"
+	"github.com/podcred/podcred/pkg/report"
+	"github.com/podcred/podcred/pkg/verdict"
+)
+
+// nodeJobLine runs deploy/job.yaml (image replaced by the agent image built
+// from this repository) on the sandbox's node and prints one line about it;
+// a Job that does not pass ends the demo with exit 3.
+func nodeJobLine(ctx context.Context, out io.Writer, sb *sandbox.Sandbox) error {
+	started := time.Now()
+	pod, err := sb.RunShippedJob(ctx)
+	if err != nil {
+		return err
+	}
+	v := pod.Annotations[verdict.AnnotationVerdict]
+	fmt.Fprintf(out, "node: deploy/job.yaml ran as pod %s/%s on %s (image %s): phase %s, verdict %q, %s\n\n",
+		pod.Namespace, pod.Name, pod.Spec.NodeName, sandbox.AgentImageRef, pod.Status.Phase, v, time.Since(started).Round(time.Millisecond))
+	if pod.Status.Phase != corev1.PodSucceeded || v != "pass" {
+		return &report.ExitError{Code: report.ExitFail, Err: fmt.Errorf("the shipped Job did not pass on the node")}
+	}
+	return nil
+}
