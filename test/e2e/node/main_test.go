@@ -49,12 +49,21 @@ func run(m *testing.M) int {
 	}
 	fmt.Printf("node e2e: sandbox and node up in %s\n", time.Since(started).Round(time.Millisecond))
 	suite.sb = sb
-	defer func() {
-		if err := sb.Close(); err != nil {
-			fmt.Fprintf(os.Stderr, "node e2e: stop: %v\n", err)
-		}
-	}()
-	return m.Run()
+	code := m.Run()
+	if err := scanPodLogs(sb); err != nil {
+		fmt.Fprintf(os.Stderr, "node e2e: %v\n", err)
+		code = 1
+	}
+	procs := sb.Procs()
+	if err := sb.Close(); err != nil {
+		fmt.Fprintf(os.Stderr, "node e2e: stop: %v\n", err)
+		code = 1
+	}
+	if err := procsGone(procs); err != nil {
+		fmt.Fprintf(os.Stderr, "node e2e: %v\n", err)
+		code = 1
+	}
+	return code
 }
 
 // sb returns the suite's sandbox, failing the test when it could not start.
