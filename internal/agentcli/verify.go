@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -26,6 +27,7 @@ type verifyOptions struct {
 	timeout      time.Duration
 	strict       bool
 	logLevel     string
+	sdk          string
 
 	streams Streams
 	parsed  report.Format
@@ -65,6 +67,8 @@ func newVerifyCommand(s Streams) *cobra.Command {
 	f.DurationVar(&o.imdsTimeout, "imds-timeout", credcheck.DefaultIMDSTimeout, "bound on each IMDS probe")
 	f.DurationVar(&o.timeout, "timeout", DefaultTimeout, "bound on the whole run, sinks included")
 	f.BoolVar(&o.strict, "strict", false, "exit 4 on a warn verdict")
+	f.StringVar(&o.sdk, "experiment-sdk", credcheck.SDKGoV2, "SDK whose default chain judges chain.source, as the experiment uses it: "+
+		strings.Join(credcheck.ExperimentSDKs, ", ")+" (litmus-go: go-v1, aws-sdk-go v1.38.59)")
 	f.StringVar(&o.logLevel, "log-level", "info", "log level on stderr: debug, info, warn, error")
 	return cmd
 }
@@ -94,6 +98,9 @@ func (o *verifyOptions) complete() error {
 			o.sinks = append(o.sinks, "configmap", "annotation", "event")
 			o.podSinks = true
 		}
+	}
+	if !slices.Contains(credcheck.ExperimentSDKs, o.sdk) {
+		return report.UsageError(fmt.Errorf("--experiment-sdk %q: valid values are %s", o.sdk, strings.Join(credcheck.ExperimentSDKs, ", ")))
 	}
 	if o.timeout <= 0 || o.imdsTimeout <= 0 {
 		return report.UsageError(errors.New("--timeout and --imds-timeout must be positive"))
@@ -136,11 +143,12 @@ func (o *verifyOptions) run(ctx context.Context) error {
 	}
 	o.markPending(ctx, sinks, time.Now())
 	r := credcheck.Verify(ctx, credcheck.Options{
-		Audience:     o.audience,
-		DenyRoleARNs: o.denyRoleARNs,
-		IMDSEndpoint: o.imdsEndpoint,
-		IMDSTimeout:  o.imdsTimeout,
-		LookupEnv:    o.streams.LookupEnv,
+		Audience:      o.audience,
+		DenyRoleARNs:  o.denyRoleARNs,
+		IMDSEndpoint:  o.imdsEndpoint,
+		IMDSTimeout:   o.imdsTimeout,
+		ExperimentSDK: o.sdk,
+		LookupEnv:     o.streams.LookupEnv,
 	})
 	log.Info().Str("verdict", string(r.Verdict)).Str("roleArn", r.Subject.RoleArn).
 		Strs("failing", r.FailingIDs()).Msg("verification finished")

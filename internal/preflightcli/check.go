@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -22,6 +23,7 @@ type checkOptions struct {
 	roleARN        string
 	experiment     string
 	runJob         bool
+	experimentSDK  string
 	image          string
 	jobTimeout     time.Duration
 	keepJob        bool
@@ -58,6 +60,8 @@ func newCheckCommand(g *globalOptions) *cobra.Command {
 	f.StringVar(&o.roleARN, "role-arn", "", "the role the ServiceAccount must be annotated with (default: whatever it carries)")
 	f.StringVar(&o.experiment, "experiment", "", "check only this ChaosExperiment and the ChaosEngines that run it")
 	f.BoolVar(&o.runJob, "run-job", false, "also run the agent as a one-off Job under the ServiceAccount and merge its verdict (job.verification)")
+	f.StringVar(&o.experimentSDK, "experiment-sdk", preflight.DefaultExperimentSDK, "with --run-job: the SDK whose chain the agent judges, as the experiment uses it: "+
+		strings.Join(credcheck.ExperimentSDKs, ", ")+" (litmus-go: go-v1)")
 	f.StringVar(&o.image, "image", preflight.DefaultAgentImage, "agent image for --run-job")
 	f.DurationVar(&o.jobTimeout, "job-timeout", preflight.DefaultJobTimeout, "bound on waiting for the Job's verdict")
 	f.BoolVar(&o.keepJob, "keep-job", false, "do not delete the Job after --run-job")
@@ -92,6 +96,9 @@ func (o *checkOptions) complete() error {
 	if o.localAgent != "" && !o.runJob {
 		return usage("--local-agent needs --run-job")
 	}
+	if !slices.Contains(credcheck.ExperimentSDKs, o.experimentSDK) {
+		return usage("--experiment-sdk %q: valid values are %s", o.experimentSDK, strings.Join(credcheck.ExperimentSDKs, ", "))
+	}
 	return nil
 }
 
@@ -110,7 +117,7 @@ func (o *checkOptions) run(ctx context.Context) error {
 		}
 		jo := preflight.JobOptions{
 			Namespace: o.namespace, ServiceAccount: o.serviceAccount, Image: o.image, Timeout: o.jobTimeout,
-			Keep: o.keepJob, Runner: runner,
+			Keep: o.keepJob, Runner: runner, ExperimentSDK: o.experimentSDK,
 			Progress: func(s string) { fmt.Fprintf(o.streams.Err, "podcred-preflight: %s\n", s) },
 		}
 		po.Job = func(ctx context.Context, _ preflight.Facts) *preflight.JobFact {

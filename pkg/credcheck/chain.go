@@ -16,7 +16,7 @@ import (
 // Without it, whatever the fallbacks did, the experiment gets no role.
 func probeChain(ctx context.Context, cfg aws.Config, c GetCallerIdentityAPI, timeout time.Duration, webIdentity bool) *ChainResult {
 	start := time.Now()
-	res := &ChainResult{}
+	res := &ChainResult{SDK: SDKNameV2()}
 	defer func() { res.Duration = time.Since(start) }()
 	if cfg.Credentials == nil {
 		res.LoadErr = fmt.Errorf("the default chain has no credentials provider")
@@ -44,3 +44,6 @@ type staticProvider struct{ c aws.Credentials }
 
 // Retrieve returns the credentials it holds.
 func (p staticProvider) Retrieve(context.Context) (aws.Credentials, error) { return p.c, nil }
+
+// SDKNameV2 names the SDK that judges go-v2, with its core module's version.
+func SDKNameV2() string { return aws.SDKName + " v" + aws.SDKVersion }

@@ -70,28 +70,29 @@ func checkChainSource(f Facts) result {
 	if c == nil {
 		return skip("the SDK default chain was not probed")
 	}
-	r := result{}.With("source", c.Source).With("arn", c.ARN).Took(c.Duration)
+	chain := "the default chain of " + c.SDK
+	r := result{}.With("sdk", c.SDK).With("source", c.Source).With("arn", c.ARN).With("stsEndpoint", c.Endpoint).Took(c.Duration)
 	role, roleErr := ParseRoleARN(f.RoleARN)
 	switch {
 	case c.LoadErr != nil && c.Unavailable:
-		r = errored("could not load credentials the way an experiment would: "+c.LoadErr.Error(),
-			"check network egress to STS and retry; nothing was verified")
+		r.Status, r.Message = report.StatusError, "could not load credentials the way an experiment would: "+c.LoadErr.Error()
+		r.Remedy = "check network egress to STS and retry; nothing was verified"
 	case c.LoadErr != nil:
-		r = fail("an experiment using the AWS SDK would get no credentials: "+c.LoadErr.Error(),
-			"fix the failing checks above; the experiment would fail or fall back to another source").With("source", c.Source)
+		r.Status, r.Message = report.StatusFail, "an experiment using "+c.SDK+" would get no credentials: "+c.LoadErr.Error()
+		r.Remedy = "fix the failing checks above; the experiment would fail or fall back to another source"
 	case !strings.HasPrefix(c.Source, "WebIdentityCredentials"):
 		r.Status = report.StatusFail
-		r.Message = fmt.Sprintf("the SDK default chain resolves to %s, not to web identity: the experiment would not run as the IRSA role", sourceLabel(c.Source))
+		r.Message = fmt.Sprintf("%s resolves to %s, not to web identity: the experiment would not run as the IRSA role", chain, sourceLabel(c.Source))
 		r.Remedy = chainRemedy(c.Source)
 	case c.CallErr != nil:
 		r = callFailure(f, c.CallErr, "could not confirm who the chain's credentials belong to", "retry; nothing was verified").
-			With("source", c.Source)
+			With("sdk", c.SDK).With("source", c.Source)
 	case roleErr == nil && !sameRole(c.ARN, role):
 		r.Status = report.StatusFail
-		r.Message = fmt.Sprintf("the SDK default chain uses web identity but as %s, not role %s", c.ARN, role.Name)
+		r.Message = fmt.Sprintf("%s uses web identity but as %s, not role %s", chain, c.ARN, role.Name)
 		r.Remedy = "a shared config profile (AWS_PROFILE / AWS_CONFIG_FILE) sets another role_arn with web_identity_token_file: remove it"
 	default:
-		r.Status, r.Message = report.StatusPass, fmt.Sprintf("the SDK default chain resolves to %s as %s", c.Source, c.ARN)
+		r.Status, r.Message = report.StatusPass, fmt.Sprintf("%s resolves to %s as %s", chain, c.Source, c.ARN)
 	}
 	return r
 }

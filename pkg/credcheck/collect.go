@@ -3,6 +3,7 @@ package credcheck
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -62,9 +63,11 @@ func Collect(ctx context.Context, o Options) Facts {
 	cfg, err := loadConfig(ctx, o, guard...)
 	switch {
 	case unsafeFile != nil:
-		f.Chain = &ChainResult{LoadErr: unsafeFile}
-	case err != nil:
-		f.Chain = &ChainResult{LoadErr: explainLoadErr(o, err)}
+		f.Chain = &ChainResult{SDK: o.sdkName(), LoadErr: unsafeFile}
+	case err != nil && o.ExperimentSDK == SDKGoV2:
+		// v1.38.59 ignores a profile that does not exist (aws/session/session.go,
+		// SharedConfigProfileNotExistsError): only v2's chain fails here.
+		f.Chain = &ChainResult{SDK: o.sdkName(), LoadErr: explainLoadErr(o, err)}
 	}
 	if err != nil {
 		cfg, err = explicitConfig(ctx, o, guard)
@@ -107,10 +110,21 @@ func Collect(ctx context.Context, o Options) Facts {
 			})
 		}
 	}
+	if f.Chain == nil && o.ExperimentSDK == SDKGoV1 && f.TokenReadErr != nil {
+		// v1's web identity provider reads the token with ioutil.ReadFile: keep
+		// an unsafe token from it, as the v2 path does with its own reader.
+		f.Chain = &ChainResult{SDK: o.sdkName(), LoadErr: fmt.Errorf("the SDK would read %s: %w", f.TokenFile, f.TokenReadErr)}
+	}
 	if f.Chain == nil {
 		webIdentity := f.RoleARN != "" && f.TokenFile != ""
+		region := cfg.Region
 		run(collectorChain, func() func(*Facts) {
-			c := probeChain(ctx, cfg, client, o.CallTimeout, webIdentity)
+			var c *ChainResult
+			if o.ExperimentSDK == SDKGoV1 {
+				c = probeChainV1(ctx, o, region, nil, client, webIdentity)
+			} else {
+				c = probeChain(ctx, cfg, client, o.CallTimeout, webIdentity)
+			}
 			return func(f *Facts) { f.Chain = c }
 		})
 	}

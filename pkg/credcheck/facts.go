@@ -93,6 +93,11 @@ type CallerResult struct {
 
 // ChainResult is the SDK default credential chain as an experiment loads it.
 type ChainResult struct {
+	// SDK names the SDK and version that resolved the chain, e.g.
+	// "aws-sdk-go v1.38.59".
+	SDK string
+	// Endpoint is the STS endpoint that SDK resolves by itself (go-v1 only).
+	Endpoint string
 	// Source is aws.Credentials.Source: EnvConfigCredentials,
 	// SharedConfigCredentials: <file>, WebIdentityCredentials, EC2RoleProvider, ...
 	Source string

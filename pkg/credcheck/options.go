@@ -67,11 +67,17 @@ type Options struct {
 	LookupEnv func(string) (string, bool)
 	// HTTPClient is used for the IMDS v1 probe; default a client without proxy.
 	HTTPClient *http.Client
+	// ExperimentSDK is the SDK family whose default chain chain.source is
+	// judged with: SDKGoV2 (default; Chaos Mesh) or SDKGoV1 (litmus-go).
+	ExperimentSDK string
 }
 
 func (o Options) withDefaults() Options {
 	if o.Audience == "" {
 		o.Audience = DefaultAudience
+	}
+	if o.ExperimentSDK == "" {
+		o.ExperimentSDK = SDKGoV2
 	}
 	if o.IMDSTimeout <= 0 {
 		o.IMDSTimeout = DefaultIMDSTimeout
@@ -108,6 +114,14 @@ func (o Options) withDefaults() Options {
 		o.HTTPClient = &http.Client{Transport: &http.Transport{Proxy: nil}}
 	}
 	return o
+}
+
+// sdkName names the SDK, with its version, that judges the chain.
+func (o Options) sdkName() string {
+	if o.ExperimentSDK == SDKGoV1 {
+		return SDKNameV1()
+	}
+	return SDKNameV2()
 }
 
 func (o Options) getenv(k string) string {

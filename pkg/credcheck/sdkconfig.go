@@ -25,8 +25,9 @@ import (
 
 // Environment variables naming further files the SDK reads.
 const (
-	envCABundle      = "AWS_CA_BUNDLE"
-	envContainerAuth = "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"
+	envCABundle       = "AWS_CA_BUNDLE"
+	envEndpointURLSTS = "AWS_ENDPOINT_URL_STS"
+	envContainerAuth  = "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"
 )
 
 // loadConfig loads the SDK configuration the way an experiment would (default

@@ -78,7 +78,8 @@ func VerificationJob(ns, sa, image string) *batchv1.Job {
 						Image: image,
 						Args:  []string{"--sink", "stdout,configmap,annotation,event"},
 						Env: []corev1.EnvVar{field(credcheck.EnvPodName, "metadata.name"), field(credcheck.EnvPodNamespace, "metadata.namespace"),
-							field(credcheck.EnvPodUID, "metadata.uid"), field(credcheck.EnvPodServiceAcct, "spec.serviceAccountName")},
+							field(credcheck.EnvPodUID, "metadata.uid"), field(credcheck.EnvPodServiceAcct, "spec.serviceAccountName"),
+							{Name: credcheck.EnvExperimentSDK, Value: DefaultExperimentSDK}},
 						Resources: corev1.ResourceRequirements{
 							Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("10m"), corev1.ResourceMemory: resource.MustParse("32Mi")},
 							Limits:   corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("64Mi")},
@@ -94,6 +95,11 @@ func VerificationJob(ns, sa, image string) *batchv1.Job {
 		},
 	}
 }
+
+// DefaultExperimentSDK is the SDK the verification Job judges the chain
+// with unless told otherwise: litmus-go's, as the fault catalogue is
+// Litmus's (deploy/job.yaml sets the same).
+const DefaultExperimentSDK = credcheck.SDKGoV1
 
 // JobName is the verification Job's name for a ServiceAccount, at most 63
 // characters (its pods carry it in the job-name label).
@@ -118,6 +124,9 @@ type JobOptions struct {
 	Poll time.Duration
 	// Keep leaves the Job in place (default: deleted with its pods).
 	Keep bool
+	// ExperimentSDK is passed to the agent as PODCRED_EXPERIMENT_SDK
+	// (default DefaultExperimentSDK).
+	ExperimentSDK string
 	// Runner runs the pod where there is no kubelet; nil: the cluster does.
 	Runner JobRunner
 	// Progress receives one line about every 10 s of waiting, and at each change.
@@ -148,6 +157,14 @@ func RunVerificationJob(ctx context.Context, c kubernetes.Interface, o JobOption
 	}
 	start := o.Now()
 	job := VerificationJob(o.Namespace, o.ServiceAccount, o.Image)
+	if o.ExperimentSDK != "" {
+		env := job.Spec.Template.Spec.Containers[0].Env
+		for i := range env {
+			if env[i].Name == credcheck.EnvExperimentSDK {
+				env[i].Value = o.ExperimentSDK
+			}
+		}
+	}
 	jf := &JobFact{JobName: job.Name}
 	finish := func(err error) *JobFact {
 		jf.Err, jf.Duration = err, o.Now().Sub(start)

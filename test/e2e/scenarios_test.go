@@ -46,6 +46,11 @@ var demoCases = []demoCase{
 		code: report.ExitPass, check: "isolation.cross-role", status: report.StatusPass, phrases: []string{"refused"}},
 	{name: "a role without a sub condition accepts this token", scenario: "cross-role-unscoped",
 		code: report.ExitFail, check: "isolation.cross-role", status: report.StatusFail, phrases: []string{"chaos-unscoped"}},
+	{name: "an aws-sdk-go-v2 experiment gets no credentials from a leftover AWS_PROFILE", scenario: "leftover-profile-go-v2",
+		code: report.ExitFail, check: "chain.source", status: report.StatusFail, phrases: []string{"aws-sdk-go-v2", "left-over"}},
+	{name: "litmus-go's aws-sdk-go v1.38.59 ignores the missing profile and uses web identity", scenario: "leftover-profile-litmus",
+		code: report.ExitPass, check: "chain.source", status: report.StatusPass,
+		phrases: []string{"aws-sdk-go v1.38.59", "WebIdentityCredentials", "assumed-role/chaos-ec2/"}},
 }
 
 // Scenarios 2-4 and 7-11: each classic misconfiguration of the tour, next to
