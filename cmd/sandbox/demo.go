@@ -99,7 +99,7 @@ func (o *demoOptions) run(cmd *cobra.Command) error {
 		}
 		log.Info().Stringer("took", time.Since(started).Round(time.Millisecond)).Msg("world ready")
 		for _, sc := range sb.World().Scenarios {
-			run, err := sb.RunAgent(ctx, o.agent, sc)
+			run, where, err := o.runScenario(ctx, sb, sc)
 			if err != nil {
 				return err
 			}
@@ -121,7 +121,7 @@ func (o *demoOptions) run(cmd *cobra.Command) error {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(table, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", filepath.Base(w.Path), sc.Name, expected, run.Verdict(), findings,
+			fmt.Fprintf(table, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", filepath.Base(w.Path), sc.Name+where, expected, run.Verdict(), findings,
 				run.Elapsed.Round(time.Millisecond), pv, pf, result)
 		}
 	}

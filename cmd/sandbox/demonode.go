@@ -30,3 +30,17 @@ func nodeJobLine(ctx context.Context, out io.Writer, sb *sandbox.Sandbox) error 
 	}
 	return nil
 }
+
+// runScenario runs the agent for sc as a real pod on the node when there is
+// one and the scenario allows it (marked " [pod]" in the table), else as a
+// local process with the pod's environment.
+func (o *demoOptions) runScenario(ctx context.Context, sb *sandbox.Sandbox, sc sandbox.Scenario) (*sandbox.AgentRun, string, error) {
+	if o.node {
+		if ok, _ := sb.CanRunInPod(sc); ok {
+			run, err := sb.RunAgentInPod(ctx, sc)
+			return run, " [pod]", err
+		}
+	}
+	run, err := sb.RunAgent(ctx, o.agent, sc)
+	return run, "", err
+}
