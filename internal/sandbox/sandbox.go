@@ -167,6 +167,12 @@ func Start(ctx context.Context, opts Options) (s *Sandbox, err error) {
 		return nil, err
 	}
 	s.log.Debug().Stringer("elapsed", time.Since(started)).Msg("world loaded")
+	if opts.Node {
+		if err := s.startNode(ctx); err != nil {
+			return nil, err
+		}
+		s.log.Debug().Stringer("elapsed", time.Since(started)).Msg("node ready")
+	}
 	return s, nil
 }
 
