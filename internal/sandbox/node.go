@@ -70,6 +70,9 @@ func (s *Sandbox) startNode(ctx context.Context) (err error) {
 		}
 	}
 	cp := s.cp
+	for _, tok := range cp.components {
+		s.keep(tok) // the components' static tokens join the leak scans (Secrets)
+	}
 	if n.kcm, err = cp.startController(ctx, "kube-controller-manager", controllerManagerUser, func(kc string, port int) []string {
 		return kubeControllerManagerArgs(kc, port, cp.pki)
 	}); err != nil {
