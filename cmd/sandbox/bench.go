@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/podcred/podcred/internal/sandbox"
+	"github.com/podcred/podcred/pkg/podiam"
 	"github.com/podcred/podcred/pkg/report"
 )
 
@@ -158,7 +159,7 @@ func cliRun(ctx context.Context, aws string, env []string) (sample, error) {
 	base := append(slices.Clone(env), "AWS_PAGER=", "AWS_EC2_METADATA_DISABLED=true")
 	s1, out, err := timed(ctx, base, aws, "sts", "assume-role-with-web-identity", "--output", "json",
 		"--endpoint-url", get("AWS_ENDPOINT_URL_STS"), "--region", get("AWS_REGION"),
-		"--role-arn", get("AWS_ROLE_ARN"), "--role-session-name", "bench", "--web-identity-token", "file://"+get("AWS_WEB_IDENTITY_TOKEN_FILE"))
+		"--role-arn", get(podiam.EnvRoleARN), "--role-session-name", "bench", "--web-identity-token", "file://"+get(podiam.EnvTokenFile))
 	if err != nil {
 		return s1, fmt.Errorf("aws sts assume-role-with-web-identity: %w", err)
 	}

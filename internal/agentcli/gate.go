@@ -8,6 +8,7 @@ import (
 
 	"github.com/podcred/podcred/internal/cli"
 	"github.com/podcred/podcred/pkg/credcheck"
+	"github.com/podcred/podcred/pkg/podiam"
 	"github.com/podcred/podcred/pkg/report"
 	"github.com/podcred/podcred/pkg/verdict"
 )
@@ -49,7 +50,7 @@ or warn, unless --strict. Otherwise it says why in one line and exits 3 (the rep
 				o.namespace, _ = s.LookupEnv(credcheck.EnvPodNamespace)
 			}
 			if o.roleARN == "" {
-				o.roleARN, _ = s.LookupEnv(credcheck.EnvRoleARN)
+				o.roleARN, _ = s.LookupEnv(podiam.EnvRoleARN)
 			}
 			if o.serviceAccount == "" || o.namespace == "" {
 				return report.UsageError(fmt.Errorf("gate needs --service-account and --namespace (or POD_NAMESPACE)"))

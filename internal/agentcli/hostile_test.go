@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/podcred/podcred/internal/ststest"
-	"github.com/podcred/podcred/pkg/credcheck"
+	"github.com/podcred/podcred/pkg/podiam"
 	"github.com/podcred/podcred/pkg/report"
 )
 
@@ -23,10 +23,10 @@ func TestAnInvalidIMDSEndpointIsAUsageError(t *testing.T) {
 	})
 	t.Run("environment", func(t *testing.T) {
 		ststest.NewPod(t)
-		t.Setenv(credcheck.EnvIMDSEndpoint, "ftp://x y")
+		t.Setenv(podiam.EnvIMDSEndpoint, "ftp://x y")
 		code, _, stderr := run(t)
-		if code != report.ExitUsage || !strings.Contains(stderr, credcheck.EnvIMDSEndpoint) {
-			t.Errorf("exit %d, stderr %q: want 2 naming %s", code, stderr, credcheck.EnvIMDSEndpoint)
+		if code != report.ExitUsage || !strings.Contains(stderr, podiam.EnvIMDSEndpoint) {
+			t.Errorf("exit %d, stderr %q: want 2 naming %s", code, stderr, podiam.EnvIMDSEndpoint)
 		}
 	})
 }

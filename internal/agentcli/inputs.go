@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/podcred/podcred/pkg/credcheck"
+	"github.com/podcred/podcred/pkg/podiam"
 	"github.com/podcred/podcred/pkg/report"
 )
 
@@ -13,8 +14,8 @@ import (
 func (o *verifyOptions) validateIMDSEndpoint() error {
 	endpoint, from := o.imdsEndpoint, "--imds-endpoint"
 	if endpoint == "" {
-		endpoint, _ = o.streams.LookupEnv(credcheck.EnvIMDSEndpoint)
-		from = credcheck.EnvIMDSEndpoint
+		endpoint, _ = o.streams.LookupEnv(podiam.EnvIMDSEndpoint)
+		from = podiam.EnvIMDSEndpoint
 	}
 	if endpoint == "" {
 		return nil

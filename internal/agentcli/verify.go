@@ -12,6 +12,7 @@ import (
 
 	"github.com/podcred/podcred/internal/cli"
 	"github.com/podcred/podcred/pkg/credcheck"
+	"github.com/podcred/podcred/pkg/podiam"
 	"github.com/podcred/podcred/pkg/report"
 )
 
@@ -61,7 +62,7 @@ func newVerifyCommand(s Streams) *cobra.Command {
 	f.StringSliceVar(&o.sinks, "sink", nil, "where to publish: stdout, configmap, annotation, event, file=PATH "+
 		"(default stdout, plus configmap,annotation,event in a pod)")
 	f.StringVar(&o.kubeconfig, "kubeconfig", "", "kubeconfig for the Kubernetes sinks outside a cluster (default: in-cluster config)")
-	f.StringVar(&o.audience, "audience", credcheck.DefaultAudience, "token audience the IAM OIDC provider expects")
+	f.StringVar(&o.audience, "audience", podiam.DefaultAudience, "token audience the IAM OIDC provider expects")
 	f.StringSliceVar(&o.denyRoleARNs, "deny-role-arn", nil, "a role this token must NOT be able to assume (repeatable)")
 	f.StringVar(&o.imdsEndpoint, "imds-endpoint", "", "IMDS endpoint to probe (default $AWS_EC2_METADATA_SERVICE_ENDPOINT or http://169.254.169.254)")
 	f.DurationVar(&o.imdsTimeout, "imds-timeout", credcheck.DefaultIMDSTimeout, "bound on each IMDS probe")
@@ -109,7 +110,7 @@ func (o *verifyOptions) complete() error {
 		return err
 	}
 	for _, arn := range o.denyRoleARNs {
-		if _, err := credcheck.ParseRoleARN(arn); err != nil {
+		if _, err := podiam.ParseRoleARN(arn); err != nil {
 			return report.UsageError(fmt.Errorf("--deny-role-arn: %w", err))
 		}
 	}

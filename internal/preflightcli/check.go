@@ -12,6 +12,7 @@ import (
 
 	"github.com/podcred/podcred/internal/cli"
 	"github.com/podcred/podcred/pkg/credcheck"
+	"github.com/podcred/podcred/pkg/podiam"
 	"github.com/podcred/podcred/pkg/preflight"
 	"github.com/podcred/podcred/pkg/report"
 )
@@ -86,7 +87,7 @@ func (o *checkOptions) complete() error {
 		return usage("namespace: %v", err)
 	}
 	if o.roleARN != "" {
-		if _, err := credcheck.ParseRoleARN(o.roleARN); err != nil {
+		if _, err := podiam.ParseRoleARN(o.roleARN); err != nil {
 			return usage("--role-arn: %v", err)
 		}
 	}

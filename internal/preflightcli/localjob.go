@@ -22,7 +22,7 @@ import (
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 	"k8s.io/utils/ptr"
 
-	"github.com/podcred/podcred/pkg/credcheck"
+	"github.com/podcred/podcred/pkg/podiam"
 	"github.com/podcred/podcred/pkg/preflight"
 )
 
@@ -157,13 +157,13 @@ func (l *LocalAgentRunner) podEnv(ctx context.Context, c kubernetes.Interface, p
 	if err != nil {
 		return nil, fmt.Errorf("serviceaccount %s/%s: %w", p.Namespace, p.Spec.ServiceAccountName, err)
 	}
-	role, ok := sa.Annotations[preflight.AnnotationRoleARN]
+	role, ok := sa.Annotations[podiam.AnnotationRoleARN]
 	if !ok {
 		return env, nil // the webhook injects nothing
 	}
-	audience := sa.Annotations[preflight.AnnotationAudience]
+	audience := sa.Annotations[podiam.AnnotationAudience]
 	if audience == "" {
-		audience = credcheck.DefaultAudience
+		audience = podiam.DefaultAudience
 	}
 	tok, err := requestToken(ctx, c, p, []string{audience})
 	if err != nil {

@@ -17,6 +17,7 @@ import (
 	"k8s.io/client-go/rest"
 	k8stesting "k8s.io/client-go/testing"
 
+	"github.com/podcred/podcred/pkg/podiam"
 	"github.com/podcred/podcred/pkg/preflight"
 )
 
@@ -31,7 +32,7 @@ func TestLocalAgentRunnerPlaysWebhookAndKubelet(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := sa("litmus", "litmus-admin", roleARN)
-	s.Annotations[preflight.AnnotationAudience] = "sts.amazonaws.com"
+	s.Annotations[podiam.AnnotationAudience] = "sts.amazonaws.com"
 	c := fake.NewClientset(s)
 	var audiences [][]string
 	c.PrependReactor("create", "serviceaccounts", func(a k8stesting.Action) (bool, runtime.Object, error) {

@@ -28,6 +28,7 @@ import (
 	"github.com/podcred/podcred/internal/agenttest"
 	"github.com/podcred/podcred/internal/cli"
 	"github.com/podcred/podcred/pkg/credcheck"
+	"github.com/podcred/podcred/pkg/podiam"
 	"github.com/podcred/podcred/pkg/preflight"
 	"github.com/podcred/podcred/pkg/report"
 	"github.com/podcred/podcred/pkg/verdict"
@@ -108,7 +109,7 @@ func newWorld(objs ...runtime.Object) *world {
 }
 
 func sa(ns, name, role string) *corev1.ServiceAccount {
-	return &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Annotations: map[string]string{preflight.AnnotationRoleARN: role}}}
+	return &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Annotations: map[string]string{podiam.AnnotationRoleARN: role}}}
 }
 
 // run executes the command line and returns the exit code and outputs.

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/podcred/podcred/pkg/podiam"
 )
 
 // Names of the IRSA pod every Pod double describes.
@@ -42,7 +44,7 @@ func PodClaims(now time.Time) map[string]any {
 	return map[string]any{
 		"iss": Issuer,
 		"sub": "system:serviceaccount:" + Namespace + ":" + SA,
-		"aud": []string{"sts.amazonaws.com"},
+		"aud": []string{podiam.DefaultAudience},
 		"exp": now.Add(time.Hour).Unix(),
 		"nbf": now.Add(-time.Minute).Unix(),
 		"iat": now.Add(-time.Minute).Unix(),
@@ -73,18 +75,18 @@ func NewPod(t *testing.T) *Pod {
 	p.IMDS = httptest.NewServer(IMDS("", false))
 	t.Cleanup(p.IMDS.Close)
 	for k, v := range map[string]string{
-		"AWS_ROLE_ARN": RoleARN, "AWS_WEB_IDENTITY_TOKEN_FILE": p.TokenPath,
-		"AWS_ENDPOINT_URL_STS": p.STS.URL, "AWS_REGION": "us-east-1",
-		"AWS_EC2_METADATA_SERVICE_ENDPOINT": p.IMDS.URL, "AWS_EC2_METADATA_DISABLED": "true",
-		"HOME":                        p.Dir,
-		"AWS_SHARED_CREDENTIALS_FILE": filepath.Join(p.Dir, "no-credentials"),
-		"AWS_CONFIG_FILE":             filepath.Join(p.Dir, "no-config"),
-		"POD_NAME":                    PodName, "POD_NAMESPACE": Namespace, "POD_UID": PodUID,
+		podiam.EnvRoleARN: RoleARN, podiam.EnvTokenFile: p.TokenPath,
+		"AWS_ENDPOINT_URL_STS": p.STS.URL, podiam.EnvRegion: "us-east-1",
+		podiam.EnvIMDSEndpoint: p.IMDS.URL, podiam.EnvIMDSDisabled: "true",
+		"HOME":                    p.Dir,
+		podiam.EnvSharedCredsFile: filepath.Join(p.Dir, "no-credentials"),
+		podiam.EnvConfigFile:      filepath.Join(p.Dir, "no-config"),
+		"POD_NAME":                PodName, "POD_NAMESPACE": Namespace, "POD_UID": PodUID,
 	} {
 		t.Setenv(k, v)
 	}
-	for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_ENDPOINT_URL",
-		"AWS_DEFAULT_REGION", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "POD_SERVICE_ACCOUNT",
+	for _, k := range []string{podiam.EnvAccessKeyID, podiam.EnvSecretAccessKey, podiam.EnvSessionToken, podiam.EnvProfile, "AWS_ENDPOINT_URL",
+		podiam.EnvDefaultRegion, "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "POD_SERVICE_ACCOUNT",
 		"KUBERNETES_SERVICE_HOST"} {
 		Unsetenv(t, k)
 	}

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/podcred/podcred/pkg/podiam"
 )
 
 // probeChain retrieves credentials from the SDK default chain, exactly as an
@@ -26,8 +28,8 @@ func probeChain(ctx context.Context, cfg aws.Config, c GetCallerIdentityAPI, tim
 	creds, err := cfg.Credentials.Retrieve(rctx)
 	cancel()
 	if err != nil {
-		res.LoadErr = fmt.Errorf("no credentials from the default chain: %s", rootMessage(err))
-		ce := Classify("default chain", err)
+		res.LoadErr = fmt.Errorf("no credentials from the default chain: %s", podiam.RootMessage(err))
+		ce := podiam.Classify("default chain", err)
 		// No answer from a provider's endpoint proves nothing either way.
 		res.Unavailable = webIdentity && !ce.Refused() && ce.Code != "RequestError"
 		return res

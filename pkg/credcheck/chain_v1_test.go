@@ -9,6 +9,8 @@ import (
 
 	"github.com/podcred/podcred/internal/ststest"
 	"github.com/podcred/podcred/pkg/report"
+
+	"github.com/podcred/podcred/pkg/podiam"
 )
 
 func goV1(o *Options) { o.ExperimentSDK = SDKGoV1 }
@@ -33,7 +35,7 @@ func TestTheGoV1ChainOfAHealthyPodIsWebIdentityForTheRole(t *testing.T) {
 // uses web identity. The two SDKs' experiments get different answers.
 func TestAMissingProfileBreaksGoV2ButNotGoV1(t *testing.T) {
 	w := ststest.NewPod(t)
-	t.Setenv(EnvProfile, "left-over")
+	t.Setenv(podiam.EnvProfile, "left-over")
 	v2 := verify(t, w)
 	assertStatus(t, v2, IDChainSource, report.StatusFail, "aws-sdk-go-v2", "left-over")
 	v1 := verify(t, w, goV1)
@@ -42,8 +44,8 @@ func TestAMissingProfileBreaksGoV2ButNotGoV1(t *testing.T) {
 
 func TestEnvironmentKeysWinInGoV1Too(t *testing.T) {
 	w := ststest.NewPod(t)
-	t.Setenv(EnvAccessKeyID, "AKIAIOSFODNN7EXAMPLE")
-	t.Setenv(EnvSecretAccessKey, "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
+	t.Setenv(podiam.EnvAccessKeyID, "AKIAIOSFODNN7EXAMPLE")
+	t.Setenv(podiam.EnvSecretAccessKey, "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
 	r := verify(t, w, goV1)
 	assertStatus(t, r, IDChainSource, report.StatusFail, "aws-sdk-go v1.38.59 resolves to EnvConfigCredentials")
 }
@@ -51,7 +53,7 @@ func TestEnvironmentKeysWinInGoV1Too(t *testing.T) {
 func TestGoV1NeverReadsAnUnsafeTokenFile(t *testing.T) {
 	w := ststest.NewPod(t)
 	fifo := mkfifo(t, t.TempDir())
-	t.Setenv(EnvTokenFile, fifo)
+	t.Setenv(podiam.EnvTokenFile, fifo)
 	r := verify(t, w, goV1)
 	assertStatus(t, r, IDChainSource, report.StatusFail, "the SDK would read "+fifo, "not a regular file")
 	if n := w.STS.Count("AssumeRoleWithWebIdentity"); n != 0 {
@@ -66,12 +68,12 @@ func TestGoV1CutsEndlessBodiesOff(t *testing.T) {
 	}{
 		{"STS", func(t *testing.T, w *ststest.Pod) { w.STS.AnswerAssume("", ststest.Answer{Endless: true}) }},
 		{"IMDS, when the chain falls through to the instance role", func(t *testing.T, w *ststest.Pod) {
-			ststest.Unsetenv(t, EnvRoleARN)
-			ststest.Unsetenv(t, EnvTokenFile)
-			ststest.Unsetenv(t, EnvIMDSDisabled)
+			ststest.Unsetenv(t, podiam.EnvRoleARN)
+			ststest.Unsetenv(t, podiam.EnvTokenFile)
+			ststest.Unsetenv(t, podiam.EnvIMDSDisabled)
 			imds := httptest.NewServer(http.HandlerFunc(ststest.Endless))
 			t.Cleanup(imds.Close)
-			t.Setenv(EnvIMDSEndpoint, imds.URL)
+			t.Setenv(podiam.EnvIMDSEndpoint, imds.URL)
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -3,18 +3,20 @@ package credcheck
 import (
 	"fmt"
 	"strings"
+
+	"github.com/podcred/podcred/pkg/podiam"
 )
 
 func checkStaticEnv(f Facts) result {
 	var set []string
 	if f.StaticEnv.AccessKeyID {
-		set = append(set, EnvAccessKeyID)
+		set = append(set, podiam.EnvAccessKeyID)
 	}
 	if f.StaticEnv.SecretAccessKey {
-		set = append(set, EnvSecretAccessKey)
+		set = append(set, podiam.EnvSecretAccessKey)
 	}
 	if f.StaticEnv.SessionToken {
-		set = append(set, EnvSessionToken)
+		set = append(set, podiam.EnvSessionToken)
 	}
 	if len(set) == 0 {
 		return pass("no static AWS keys in the environment")

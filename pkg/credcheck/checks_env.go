@@ -3,6 +3,8 @@ package credcheck
 import (
 	"fmt"
 	"strings"
+
+	"github.com/podcred/podcred/pkg/podiam"
 )
 
 // annotateRemedy is the fix when the webhook injected nothing: annotate the SA, recreate the pod.
@@ -24,7 +26,7 @@ func checkEnvRoleARN(f Facts) result {
 		return fail("AWS_ROLE_ARN is not set: this pod did not get IRSA (ServiceAccount not annotated, "+
 			"pod created before the annotation, or the pod identity webhook is not running)", annotateRemedy(f))
 	}
-	arn, err := ParseRoleARN(f.RoleARN)
+	arn, err := podiam.ParseRoleARN(f.RoleARN)
 	if err != nil {
 		return fail("AWS_ROLE_ARN is malformed: "+err.Error(),
 			"fix the eks.amazonaws.com/role-arn annotation of the ServiceAccount to a role ARN "+

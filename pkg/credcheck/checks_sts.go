@@ -6,10 +6,12 @@ import (
 	"time"
 
 	"github.com/podcred/podcred/pkg/report"
+
+	"github.com/podcred/podcred/pkg/podiam"
 )
 
 // callFailure turns a CallError into a fail (refusal) or error (no answer) result.
-func callFailure(f Facts, e *CallError, cause, fix string) result {
+func callFailure(f Facts, e *podiam.CallError, cause, fix string) result {
 	r := fail(fmt.Sprintf("%s: %s (%s: %s)", e.Operation, cause, e.Code, e.Message), fix)
 	if !e.Refused() {
 		r.Status = report.StatusError
@@ -35,12 +37,12 @@ func checkAssumeRole(f Facts) result {
 }
 
 // assumedRoleARN is the ARN GetCallerIdentity returns for a session of role.
-func assumedRoleARN(role RoleARN, session string) string {
+func assumedRoleARN(role podiam.RoleARN, session string) string {
 	return fmt.Sprintf("arn:%s:sts::%s:assumed-role/%s/%s", role.Partition, role.Account, role.Name, session)
 }
 
 // sameRole reports whether an STS caller ARN is a session of role (any session name).
-func sameRole(callerARN string, role RoleARN) bool {
+func sameRole(callerARN string, role podiam.RoleARN) bool {
 	return strings.HasPrefix(callerARN, strings.TrimSuffix(assumedRoleARN(role, ""), "/")+"/")
 }
 
@@ -52,7 +54,7 @@ func checkCallerIdentity(f Facts) result {
 	if c.Err != nil {
 		return callFailure(f, c.Err, "the issued credentials were not accepted", "check the STS endpoint and retry").Took(c.Duration)
 	}
-	role, _ := ParseRoleARN(f.RoleARN)
+	role, _ := podiam.ParseRoleARN(f.RoleARN)
 	want := assumedRoleARN(role, f.Assume.SessionName)
 	r := result{}.With("arn", c.ARN).With("account", c.Account).Took(c.Duration)
 	if c.ARN != want || c.Account != role.Account {
@@ -72,7 +74,7 @@ func checkChainSource(f Facts) result {
 	}
 	chain := "the default chain of " + c.SDK
 	r := result{}.With("sdk", c.SDK).With("source", c.Source).With("arn", c.ARN).With("stsEndpoint", c.Endpoint).Took(c.Duration)
-	role, roleErr := ParseRoleARN(f.RoleARN)
+	role, roleErr := podiam.ParseRoleARN(f.RoleARN)
 	switch {
 	case c.LoadErr != nil && c.Unavailable:
 		r.Status, r.Message = report.StatusError, "could not load credentials the way an experiment would: "+c.LoadErr.Error()

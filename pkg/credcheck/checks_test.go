@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/podcred/podcred/pkg/report"
+
+	"github.com/podcred/podcred/pkg/podiam"
 )
 
 var now = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
@@ -16,7 +18,7 @@ var now = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 func healthyFacts() Facts {
 	exp := &NumericDate{now.Add(time.Hour)}
 	return Facts{
-		Now: now, Audience: DefaultAudience,
+		Now: now, Audience: podiam.DefaultAudience,
 		Pod:     PodIdentity{Name: "chaos-pod", Namespace: "litmus", UID: "pod-uid", ServiceAccount: "litmus-admin"},
 		RoleARN: testRole, TokenFile: "/var/run/secrets/eks.amazonaws.com/serviceaccount/token",
 		Claims: &Claims{Issuer: testIssuer, Subject: "system:serviceaccount:litmus:litmus-admin", Audience: Audience{"sts.amazonaws.com"},
@@ -88,12 +90,12 @@ func TestChecksFailWithTheDocumentedCause(t *testing.T) {
 			f.SharedFiles = []SharedFile{{Path: "/root/.aws/credentials", Via: "default location", Profiles: []string{"default"}}}
 		}, report.StatusWarn, []string{"/root/.aws/credentials"}},
 		{"assume refused", IDSTSAssumeRole, func(f *Facts) {
-			f.Assume.Err = &CallError{Operation: "AssumeRoleWithWebIdentity", Code: "AccessDenied", Kind: KindRefused}
+			f.Assume.Err = &podiam.CallError{Operation: "AssumeRoleWithWebIdentity", Code: "AccessDenied", Kind: podiam.KindRefused}
 		}, report.StatusFail, []string{"trust policy"}},
 		{"assume not attempted", IDSTSAssumeRole, func(f *Facts) { f.Assume = nil }, report.StatusSkip, nil},
 		{"caller in another account", IDSTSCallerIdentity, func(f *Facts) { f.Caller.Account = "999999999999" }, report.StatusFail, []string{"999999999999"}},
 		{"caller unavailable", IDSTSCallerIdentity, func(f *Facts) {
-			f.Caller.Err = &CallError{Operation: "GetCallerIdentity", Code: "Timeout", Kind: KindUnavailable}
+			f.Caller.Err = &podiam.CallError{Operation: "GetCallerIdentity", Code: "Timeout", Kind: podiam.KindUnavailable}
 		}, report.StatusError, nil},
 		{"chain from environment keys", IDChainSource, func(f *Facts) { f.Chain.Source = "EnvConfigCredentials" }, report.StatusFail, []string{"EnvConfigCredentials", "environment keys win"}},
 		{"chain from IMDS", IDChainSource, func(f *Facts) { f.Chain.Source = "EC2RoleProvider" }, report.StatusFail, []string{"node's instance role"}},
@@ -125,38 +127,6 @@ func TestChecksFailWithTheDocumentedCause(t *testing.T) {
 				}
 			}
 		})
-	}
-}
-
-func TestParseRoleARN(t *testing.T) {
-	tests := []struct {
-		in, name, path, err string
-	}{
-		{in: "arn:aws:iam::123456789012:role/chaos", name: "chaos", path: "/"},
-		{in: "arn:aws-us-gov:iam::123456789012:role/team/chaos", name: "chaos", path: "/team/"},
-		{in: "arn:aws-cn:iam::123456789012:role/a/b/c+=,.@-_", name: "c+=,.@-_", path: "/a/b/"},
-		{in: "", err: "empty"},
-		{in: " arn:aws:iam::123456789012:role/x", err: "whitespace"},
-		{in: "arn:aws:iam::123456789012:user/x", err: "want role/"},
-		{in: "arn:aws:sts::123456789012:role/x", err: "want iam"},
-		{in: "arn:azure:iam::123456789012:role/x", err: "unknown partition"},
-		{in: "arn:aws:iam:us-east-1:123456789012:role/x", err: "region"},
-		{in: "arn:aws:iam::1234567890123:role/x", err: "12 digits"},
-		{in: "arn:aws:iam::123456789012:role/", err: "invalid role name"},
-		{in: "arn:aws:iam::123456789012:role/a//b", err: "invalid path"},
-		{in: "not-an-arn", err: "not an ARN"},
-	}
-	for _, tt := range tests {
-		got, err := ParseRoleARN(tt.in)
-		if tt.err != "" {
-			if err == nil || !strings.Contains(err.Error(), tt.err) {
-				t.Errorf("ParseRoleARN(%q) error %v, want %q", tt.in, err, tt.err)
-			}
-			continue
-		}
-		if err != nil || got.Name != tt.name || got.Path != tt.path || got.String() != tt.in {
-			t.Errorf("ParseRoleARN(%q) = %+v, %v", tt.in, got, err)
-		}
 	}
 }
 

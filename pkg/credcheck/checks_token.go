@@ -6,10 +6,9 @@ import (
 	"time"
 
 	"github.com/podcred/podcred/pkg/report"
-)
 
-// SubjectPrefix starts the sub claim of every ServiceAccount token.
-const SubjectPrefix = "system:serviceaccount:"
+	"github.com/podcred/podcred/pkg/podiam"
+)
 
 // tokenUnavailable explains why a token check cannot judge anything.
 func tokenUnavailable(f Facts) (result, bool) {
@@ -96,25 +95,12 @@ func checkTokenAudience(f Facts) result {
 	return pass(fmt.Sprintf("token audience contains %q", f.Audience)).With("aud", aud)
 }
 
-// ParseSubject splits system:serviceaccount:<ns>:<sa>.
-func ParseSubject(sub string) (namespace, serviceAccount string, ok bool) {
-	rest, found := strings.CutPrefix(sub, SubjectPrefix)
-	if !found {
-		return "", "", false
-	}
-	ns, sa, found := strings.Cut(rest, ":")
-	if !found || ns == "" || sa == "" || strings.Contains(sa, ":") {
-		return "", "", false
-	}
-	return ns, sa, true
-}
-
 func checkTokenSubject(f Facts) result {
 	if r, skipped := tokenUnavailable(f); skipped {
 		return r
 	}
 	c := f.Claims
-	ns, sa, ok := ParseSubject(c.Subject)
+	ns, sa, ok := podiam.ParseSubject(c.Subject)
 	if !ok {
 		return fail(fmt.Sprintf("token subject %q is not system:serviceaccount:<namespace>:<name>", c.Subject),
 			"the token must be a ServiceAccount token issued by the cluster").With("sub", c.Subject)

@@ -8,6 +8,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/rs/zerolog"
+
+	"github.com/podcred/podcred/pkg/podiam"
 )
 
 // defaultRegion is used when neither AWS_REGION nor a shared config names
@@ -39,8 +41,8 @@ func Collect(ctx context.Context, o Options) Facts {
 	if dl, ok := ctx.Deadline(); ok {
 		f.RunDeadline = dl
 	}
-	f.RoleARN = o.getenv(EnvRoleARN)
-	f.TokenFile = o.getenv(EnvTokenFile)
+	f.RoleARN = o.getenv(podiam.EnvRoleARN)
+	f.TokenFile = o.getenv(podiam.EnvTokenFile)
 	token := readToken(&f, f.TokenFile)
 	f.StaticEnv = collectStaticEnv(o)
 	f.SharedFiles = collectSharedFiles(o)
@@ -77,7 +79,7 @@ func Collect(ctx context.Context, o Options) Facts {
 	}
 	client := sts.NewFromConfig(cfg)
 	session := SessionName(f.Pod.Name, f.Now)
-	_, roleErr := ParseRoleARN(f.RoleARN)
+	_, roleErr := podiam.ParseRoleARN(f.RoleARN)
 	canAssume := roleErr == nil && token != nil && f.ClaimsErr == nil && f.ConfigErr == nil
 
 	// The results channel is buffered for every collector, so one that

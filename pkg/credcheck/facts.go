@@ -1,6 +1,10 @@
 package credcheck
 
-import "time"
+import (
+	"time"
+
+	"github.com/podcred/podcred/pkg/podiam"
+)
 
 // Facts is everything the agent checks judge. Collect gathers it; the checks
 // are pure functions of it. It holds no secret: key presence is a bool, the
@@ -78,7 +82,7 @@ type AssumeResult struct {
 	Expiration     time.Time
 	SessionName    string
 	RequestID      string
-	Err            *CallError
+	Err            *podiam.CallError
 	Duration       time.Duration
 }
 
@@ -87,7 +91,7 @@ type CallerResult struct {
 	Account  string
 	ARN      string
 	UserID   string
-	Err      *CallError
+	Err      *podiam.CallError
 	Duration time.Duration
 }
 
@@ -108,7 +112,7 @@ type ChainResult struct {
 	// Unavailable is set when LoadErr came from an endpoint that did not
 	// answer (network, timeout, throttling, 5xx) rather than a refusal.
 	Unavailable bool
-	CallErr     *CallError
+	CallErr     *podiam.CallError
 	Duration    time.Duration
 }
 
@@ -137,5 +141,5 @@ type ProbeOutcome struct {
 type CrossRoleResult struct {
 	RoleARN string
 	Allowed bool
-	Err     *CallError
+	Err     *podiam.CallError
 }

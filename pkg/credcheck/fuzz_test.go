@@ -22,19 +22,6 @@ func FuzzDecodeClaims(f *testing.F) {
 	})
 }
 
-// FuzzParseRoleARN: a parsed ARN renders back to its input.
-func FuzzParseRoleARN(f *testing.F) {
-	for _, s := range []string{"arn:aws:iam::123456789012:role/x", "arn:aws-cn:iam::123456789012:role/p/q/r", "arn:aws:iam::1:role/", "arn:::::"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		r, err := ParseRoleARN(s)
-		if err == nil && r.String() != s {
-			t.Fatalf("ParseRoleARN(%q) renders as %q", s, r.String())
-		}
-	})
-}
-
 func BenchmarkDecodeClaims(b *testing.B) {
 	tok := []byte(makeJWT(b, podClaims(now)))
 	b.ReportAllocs()

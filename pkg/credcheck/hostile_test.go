@@ -18,6 +18,8 @@ import (
 
 	"github.com/podcred/podcred/internal/ststest"
 	"github.com/podcred/podcred/pkg/report"
+
+	"github.com/podcred/podcred/pkg/podiam"
 )
 
 // verifyWithin runs Verify under a run deadline of d and fails the test if it
@@ -58,20 +60,20 @@ func TestHostileFilesAreRefusedUnread(t *testing.T) {
 		status   report.Status
 		contains string
 	}{
-		{"a FIFO as the token file", func(t *testing.T, w *ststest.Pod) { t.Setenv(EnvTokenFile, mkfifo(t, w.Dir)) },
+		{"a FIFO as the token file", func(t *testing.T, w *ststest.Pod) { t.Setenv(podiam.EnvTokenFile, mkfifo(t, w.Dir)) },
 			IDEnvTokenFile, report.StatusFail, "FIFO"},
-		{"a FIFO as the shared credentials file", func(t *testing.T, w *ststest.Pod) { t.Setenv(EnvSharedCredsFile, mkfifo(t, w.Dir)) },
+		{"a FIFO as the shared credentials file", func(t *testing.T, w *ststest.Pod) { t.Setenv(podiam.EnvSharedCredsFile, mkfifo(t, w.Dir)) },
 			IDChainSource, report.StatusFail, "FIFO"},
 		{"a token symlinked to /dev/zero", func(t *testing.T, w *ststest.Pod) {
 			p := filepath.Join(w.Dir, "zero-token")
 			if err := os.Symlink("/dev/zero", p); err != nil {
 				t.Fatal(err)
 			}
-			t.Setenv(EnvTokenFile, p)
+			t.Setenv(podiam.EnvTokenFile, p)
 		}, IDEnvTokenFile, report.StatusFail, "character device"},
-		{"/dev/zero as the shared credentials file", func(t *testing.T, w *ststest.Pod) { t.Setenv(EnvSharedCredsFile, "/dev/zero") },
+		{"/dev/zero as the shared credentials file", func(t *testing.T, w *ststest.Pod) { t.Setenv(podiam.EnvSharedCredsFile, "/dev/zero") },
 			IDChainSource, report.StatusFail, "/dev/zero is a character device"},
-		{"a directory as the config file", func(t *testing.T, w *ststest.Pod) { t.Setenv(EnvConfigFile, w.Dir) },
+		{"a directory as the config file", func(t *testing.T, w *ststest.Pod) { t.Setenv(podiam.EnvConfigFile, w.Dir) },
 			IDChainSource, report.StatusFail, "directory"},
 		{"a 70 MB token file", func(t *testing.T, w *ststest.Pod) {
 			if err := os.Truncate(w.TokenPath, 70<<20); err != nil {
@@ -106,7 +108,7 @@ func TestTheSDKChainReadsTheTokenThroughTheGuard(t *testing.T) {
 	if err := os.WriteFile(big, bytes.Repeat([]byte("a"), maxTokenBytes+1), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv(EnvTokenFile, big)
+	t.Setenv(podiam.EnvTokenFile, big)
 	r := verifyWithin(t, w, 5*time.Second)
 	assertStatus(t, r, IDChainSource, report.StatusFail, "over the 65536-byte limit")
 	if n := w.STS.Count("AssumeRoleWithWebIdentity"); n != 0 {
@@ -119,12 +121,12 @@ func TestEndlessBodiesAreCutOff(t *testing.T) {
 		// Without IRSA the SDK chain falls through to the instance role and
 		// reads IMDS's answers: both it and the probes must stop at the cap.
 		w := ststest.NewPod(t)
-		ststest.Unsetenv(t, EnvRoleARN)
-		ststest.Unsetenv(t, EnvTokenFile)
-		ststest.Unsetenv(t, EnvIMDSDisabled)
+		ststest.Unsetenv(t, podiam.EnvRoleARN)
+		ststest.Unsetenv(t, podiam.EnvTokenFile)
+		ststest.Unsetenv(t, podiam.EnvIMDSDisabled)
 		imds := httptest.NewServer(http.HandlerFunc(ststest.Endless))
 		t.Cleanup(imds.Close)
-		t.Setenv(EnvIMDSEndpoint, imds.URL)
+		t.Setenv(podiam.EnvIMDSEndpoint, imds.URL)
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
 		r := verifyWithin(t, w, 10*time.Second, func(o *Options) { o.IMDSTimeout = 5 * time.Second })
@@ -200,7 +202,7 @@ func TestValidateIMDSEndpoint(t *testing.T) {
 
 func TestANonexistentProfileIsNamedNotBlamedOnTheNetwork(t *testing.T) {
 	w := ststest.NewPod(t)
-	t.Setenv(EnvProfile, "no-such-profile")
+	t.Setenv(podiam.EnvProfile, "no-such-profile")
 	r := verifyWithin(t, w, 10*time.Second)
 	assertStatus(t, r, IDSTSAssumeRole, report.StatusPass)
 	assertStatus(t, r, IDChainSource, report.StatusFail, "AWS_PROFILE=no-such-profile names a profile that no shared config")

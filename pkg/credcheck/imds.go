@@ -16,6 +16,8 @@ import (
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
 	"github.com/rs/zerolog"
+
+	"github.com/podcred/podcred/pkg/podiam"
 )
 
 // credentialsPath lists the instance profile's roles; any entry means the node role is reachable.
@@ -28,10 +30,10 @@ func (o Options) imdsEndpoint() (endpoint string, skip bool) {
 	if o.IMDSEndpoint != "" {
 		return strings.TrimRight(o.IMDSEndpoint, "/"), false
 	}
-	if e := o.getenv(EnvIMDSEndpoint); e != "" {
+	if e := o.getenv(podiam.EnvIMDSEndpoint); e != "" {
 		return strings.TrimRight(e, "/"), false
 	}
-	if strings.EqualFold(o.getenv(EnvIMDSDisabled), "true") {
+	if strings.EqualFold(o.getenv(podiam.EnvIMDSDisabled), "true") {
 		return "", true
 	}
 	return DefaultIMDSEndpoint, false
@@ -141,5 +143,5 @@ func shortNetErr(err error) string {
 	case strings.Contains(err.Error(), "connection refused"):
 		return "connection refused"
 	}
-	return rootMessage(err)
+	return podiam.RootMessage(err)
 }

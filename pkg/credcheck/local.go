@@ -8,6 +8,8 @@ import (
 	"io/fs"
 	"path/filepath"
 	"strings"
+
+	"github.com/podcred/podcred/pkg/podiam"
 )
 
 // readToken reads the token file through the bounded-read guard (a FIFO,
@@ -36,10 +38,10 @@ func readToken(f *Facts, path string) []byte {
 func collectStaticEnv(o Options) StaticEnv {
 	set := func(k string) bool { return o.getenv(k) != "" }
 	return StaticEnv{
-		AccessKeyID:     set(EnvAccessKeyID),
-		SecretAccessKey: set(EnvSecretAccessKey),
-		SessionToken:    set(EnvSessionToken),
-		Profile:         o.getenv(EnvProfile),
+		AccessKeyID:     set(podiam.EnvAccessKeyID),
+		SecretAccessKey: set(podiam.EnvSecretAccessKey),
+		SessionToken:    set(podiam.EnvSessionToken),
+		Profile:         o.getenv(podiam.EnvProfile),
 	}
 }
 
@@ -48,13 +50,13 @@ func collectStaticEnv(o Options) StaticEnv {
 func collectSharedFiles(o Options) []SharedFile {
 	type candidate struct{ path, via string }
 	var cands []candidate
-	if p := o.getenv(EnvSharedCredsFile); p != "" {
-		cands = append(cands, candidate{p, EnvSharedCredsFile})
+	if p := o.getenv(podiam.EnvSharedCredsFile); p != "" {
+		cands = append(cands, candidate{p, podiam.EnvSharedCredsFile})
 	} else if o.HomeDir != "" {
 		cands = append(cands, candidate{filepath.Join(o.HomeDir, ".aws", "credentials"), "default location"})
 	}
-	if p := o.getenv(EnvConfigFile); p != "" {
-		cands = append(cands, candidate{p, EnvConfigFile})
+	if p := o.getenv(podiam.EnvConfigFile); p != "" {
+		cands = append(cands, candidate{p, podiam.EnvConfigFile})
 	} else if o.HomeDir != "" {
 		cands = append(cands, candidate{filepath.Join(o.HomeDir, ".aws", "config"), "default location"})
 	}

@@ -4,11 +4,12 @@ import (
 	"net/http"
 	"os"
 	"time"
+
+	"github.com/podcred/podcred/pkg/podiam"
 )
 
 // Defaults for Options.
 const (
-	DefaultAudience     = "sts.amazonaws.com"
 	DefaultIMDSEndpoint = "http://169.254.169.254"
 	DefaultIMDSTimeout  = time.Second
 	DefaultCallTimeout  = 5 * time.Second
@@ -18,23 +19,13 @@ const (
 	DefaultKubeTokenFile = "/var/run/secrets/kubernetes.io/serviceaccount/token"
 )
 
-// Environment variables the agent reads (set by the pod identity webhook, the
-// downward API or the user).
+// Environment variables of the pod's identity, from the downward API (the
+// AWS ones are podiam's).
 const (
-	EnvRoleARN         = "AWS_ROLE_ARN"
-	EnvTokenFile       = "AWS_WEB_IDENTITY_TOKEN_FILE"
-	EnvAccessKeyID     = "AWS_ACCESS_KEY_ID"
-	EnvSecretAccessKey = "AWS_SECRET_ACCESS_KEY"
-	EnvSessionToken    = "AWS_SESSION_TOKEN"
-	EnvProfile         = "AWS_PROFILE"
-	EnvSharedCredsFile = "AWS_SHARED_CREDENTIALS_FILE"
-	EnvConfigFile      = "AWS_CONFIG_FILE"
-	EnvIMDSEndpoint    = "AWS_EC2_METADATA_SERVICE_ENDPOINT"
-	EnvIMDSDisabled    = "AWS_EC2_METADATA_DISABLED"
-	EnvPodName         = "POD_NAME"
-	EnvPodNamespace    = "POD_NAMESPACE"
-	EnvPodUID          = "POD_UID"
-	EnvPodServiceAcct  = "POD_SERVICE_ACCOUNT"
+	EnvPodName        = "POD_NAME"
+	EnvPodNamespace   = "POD_NAMESPACE"
+	EnvPodUID         = "POD_UID"
+	EnvPodServiceAcct = "POD_SERVICE_ACCOUNT"
 )
 
 // Options configure Collect. The zero value is usable: defaults are noted per field.
@@ -74,7 +65,7 @@ type Options struct {
 
 func (o Options) withDefaults() Options {
 	if o.Audience == "" {
-		o.Audience = DefaultAudience
+		o.Audience = podiam.DefaultAudience
 	}
 	if o.ExperimentSDK == "" {
 		o.ExperimentSDK = SDKGoV2

@@ -21,6 +21,8 @@ import (
 	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 	"github.com/rs/zerolog"
+
+	"github.com/podcred/podcred/pkg/podiam"
 )
 
 // Environment variables naming further files the SDK reads.
@@ -43,7 +45,7 @@ func loadConfig(ctx context.Context, o Options, extra ...func(*config.LoadOption
 		config.WithRetryer(newRetryer),
 		config.WithWebIdentityRoleCredentialOptions(func(wo *stscreds.WebIdentityRoleOptions) {
 			// The SDK's reader is os.ReadFile: route it through the guard.
-			wo.TokenRetriever = boundedTokenFile(o.getenv(EnvTokenFile))
+			wo.TokenRetriever = boundedTokenFile(o.getenv(podiam.EnvTokenFile))
 		}),
 	}
 	if p := o.getenv(envContainerAuth); p != "" {
@@ -146,7 +148,7 @@ func guardSDKFiles(o Options) (opts []func(*config.LoadOptions) error, unsafe er
 		}
 		return sdkFile{filepath.Join(o.HomeDir, ".aws", def), "the default location"}
 	}
-	creds, conf := pick(EnvSharedCredsFile, "credentials"), pick(EnvConfigFile, "config")
+	creds, conf := pick(podiam.EnvSharedCredsFile, "credentials"), pick(podiam.EnvConfigFile, "config")
 	var problems []error
 	keep := func(f sdkFile) []string {
 		if f.path == "" {
@@ -178,7 +180,7 @@ func guardSDKFiles(o Options) (opts []func(*config.LoadOptions) error, unsafe er
 // explainLoadErr says what is wrong when the SDK cannot load its config.
 func explainLoadErr(o Options, err error) error {
 	var nope config.SharedConfigProfileNotExistError
-	if p := o.getenv(EnvProfile); p != "" && errors.As(err, &nope) {
+	if p := o.getenv(podiam.EnvProfile); p != "" && errors.As(err, &nope) {
 		return fmt.Errorf("AWS_PROFILE=%s names a profile that no shared config or credentials file defines (the SDK refuses to load): %w", p, err)
 	}
 	return err

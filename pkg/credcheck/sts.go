@@ -10,6 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/podcred/podcred/pkg/podiam"
 )
 
 // AssumeRoleWithWebIdentityAPI is the STS call the agent makes with the token.
@@ -45,7 +47,7 @@ func assumeRole(ctx context.Context, c interface {
 	cancel()
 	ar := &AssumeResult{SessionName: session, Duration: time.Since(start)}
 	if err != nil {
-		ar.Err = Classify("AssumeRoleWithWebIdentity", err)
+		ar.Err = podiam.Classify("AssumeRoleWithWebIdentity", err)
 		ar.RequestID = ar.Err.RequestID
 		return ar, nil
 	}
@@ -55,8 +57,8 @@ func assumeRole(ctx context.Context, c interface {
 	}
 	cr := out.Credentials
 	if cr == nil || cr.AccessKeyId == nil || cr.SecretAccessKey == nil {
-		ar.Err = &CallError{Operation: "AssumeRoleWithWebIdentity", Code: "MissingCredentials",
-			Message: "STS answered without credentials", Kind: KindUnavailable, RequestID: ar.RequestID}
+		ar.Err = &podiam.CallError{Operation: "AssumeRoleWithWebIdentity", Code: "MissingCredentials",
+			Message: "STS answered without credentials", Kind: podiam.KindUnavailable, RequestID: ar.RequestID}
 		return ar, nil
 	}
 	ar.Expiration = aws.ToTime(cr.Expiration)
@@ -73,7 +75,7 @@ func callerIdentity(ctx context.Context, c GetCallerIdentityAPI, p aws.Credentia
 	out, err := c.GetCallerIdentity(cctx, &sts.GetCallerIdentityInput{}, func(o *sts.Options) { o.Credentials = p })
 	res := &CallerResult{Duration: time.Since(start)}
 	if err != nil {
-		res.Err = Classify("GetCallerIdentity", err)
+		res.Err = podiam.Classify("GetCallerIdentity", err)
 		return res
 	}
 	res.Account, res.ARN, res.UserID = aws.ToString(out.Account), aws.ToString(out.Arn), aws.ToString(out.UserId)
@@ -98,7 +100,7 @@ func crossRole(ctx context.Context, c AssumeRoleWithWebIdentityAPI, roles []stri
 			})
 			out[i] = CrossRoleResult{RoleARN: arn, Allowed: err == nil}
 			if err != nil {
-				out[i].Err = Classify("AssumeRoleWithWebIdentity", err)
+				out[i].Err = podiam.Classify("AssumeRoleWithWebIdentity", err)
 			}
 		}()
 	}

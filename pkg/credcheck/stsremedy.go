@@ -3,36 +3,18 @@ package credcheck
 import (
 	"fmt"
 	"strings"
+
+	"github.com/podcred/podcred/pkg/podiam"
 )
-
-// IssuerHost strips the scheme from an issuer URL: IAM names OIDC providers
-// and condition keys by host and path.
-func IssuerHost(iss string) string {
-	return strings.TrimSuffix(strings.TrimPrefix(iss, "https://"), "/")
-}
-
-// ProviderARN is the ARN of the IAM OIDC provider for an issuer in the role's account.
-func ProviderARN(role RoleARN, issuer string) string {
-	return fmt.Sprintf("arn:%s:iam::%s:oidc-provider/%s", role.Partition, role.Account, IssuerHost(issuer))
-}
-
-// TrustStatement renders the trust-policy statement that lets exactly
-// system:serviceaccount:<ns>:<sa> assume the role through the issuer's provider.
-func TrustStatement(role RoleARN, issuer, namespace, sa, audience string) string {
-	host := IssuerHost(issuer)
-	return fmt.Sprintf(`{"Effect":"Allow","Principal":{"Federated":%q},"Action":"sts:AssumeRoleWithWebIdentity",`+
-		`"Condition":{"StringEquals":{"%s:sub":"system:serviceaccount:%s:%s","%s:aud":%q}}}`,
-		ProviderARN(role, issuer), host, namespace, sa, host, audience)
-}
 
 // explainSTS turns an AssumeRoleWithWebIdentity failure into a cause and a fix,
 // filled in with the names at hand.
-func explainSTS(f Facts, e *CallError) (cause, fix string) {
-	role, _ := ParseRoleARN(f.RoleARN)
+func explainSTS(f Facts, e *podiam.CallError) (cause, fix string) {
+	role, _ := podiam.ParseRoleARN(f.RoleARN)
 	iss, ns, sa := "<issuer>", orPlaceholder(f.Pod.Namespace, "<namespace>"), orPlaceholder(f.Pod.ServiceAccount, "<service-account>")
 	if f.Claims != nil {
 		iss = f.Claims.Issuer
-		if tns, tsa, ok := ParseSubject(f.Claims.Subject); ok {
+		if tns, tsa, ok := podiam.ParseSubject(f.Claims.Subject); ok {
 			ns, sa = tns, tsa
 		}
 	}
@@ -43,9 +25,9 @@ func explainSTS(f Facts, e *CallError) (cause, fix string) {
 		// wrongPath for the sources): a wrong path is refused the same way.
 		return fmt.Sprintf("the trust policy of %s does not let system:serviceaccount:%s:%s assume it through %s "+
 				"(or no role has the ARN %s: STS matches the path %s too; aws iam get-role --role-name %s shows the real ARN)",
-				role.Name, ns, sa, ProviderARN(role, iss), role, role.Path, role.Name),
+				role.Name, ns, sa, podiam.ProviderARN(role, iss), role, role.Path, role.Name),
 			fmt.Sprintf("add this statement to the role's trust policy (aws iam update-assume-role-policy --role-name %s): %s",
-				role.Name, TrustStatement(role, iss, ns, sa, f.Audience))
+				role.Name, podiam.TrustStatement(role, iss, ns, sa, f.Audience))
 	case e.Code == "InvalidIdentityToken" && strings.Contains(msg, "no openidconnect provider"):
 		return fmt.Sprintf("account %s has no IAM OIDC provider for the cluster's issuer %s", role.Account, iss),
 			fmt.Sprintf("eksctl utils associate-iam-oidc-provider --cluster <cluster> --approve "+
@@ -53,7 +35,7 @@ func explainSTS(f Facts, e *CallError) (cause, fix string) {
 	case e.Code == "InvalidIdentityToken" && strings.Contains(msg, "audience"):
 		return fmt.Sprintf("the IAM OIDC provider for %s does not list the token's audience %q among its client IDs", iss, f.Audience),
 			fmt.Sprintf("aws iam add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn %s --client-id %s",
-				ProviderARN(role, iss), f.Audience)
+				podiam.ProviderARN(role, iss), f.Audience)
 	case e.Code == "InvalidIdentityToken":
 		return "STS could not validate the token against the issuer's keys (signature, key ID or issuer URL)",
 			fmt.Sprintf("check the IAM OIDC provider's URL is exactly %s and that its JWKS is reachable; recreate the pod to get a fresh token", iss)
@@ -71,7 +53,7 @@ func explainSTS(f Facts, e *CallError) (cause, fix string) {
 			"activate STS for the region in IAM > Account settings, or set AWS_REGION to an active region"
 	case e.Code == "ValidationError" || e.Code == "InvalidParameterValue":
 		return "STS rejected the request parameters", "check AWS_ROLE_ARN and the token file contents"
-	case e.Kind == KindUnavailable:
+	case e.Kind == podiam.KindUnavailable:
 		return "STS gave no usable answer (network, timeout, throttling, 5xx or a malformed answer; retried with backoff where that can help)",
 			"check network egress to STS (AWS_ENDPOINT_URL_STS, AWS_REGION, VPC endpoint, proxy) and retry; nothing was verified"
 	}

@@ -6,6 +6,8 @@ import (
 
 	"github.com/podcred/podcred/internal/version"
 	"github.com/podcred/podcred/pkg/report"
+
+	"github.com/podcred/podcred/pkg/podiam"
 )
 
 // Verify runs every agent check: it collects the facts and judges them into
@@ -42,7 +44,7 @@ func subjectOf(f Facts) report.Subject {
 		Pod: f.Pod.Name, PodUID: f.Pod.UID, RoleArn: f.RoleARN,
 	}
 	if f.Claims != nil {
-		if ns, sa, ok := ParseSubject(f.Claims.Subject); ok {
+		if ns, sa, ok := podiam.ParseSubject(f.Claims.Subject); ok {
 			if s.Namespace == "" {
 				s.Namespace = ns
 			}

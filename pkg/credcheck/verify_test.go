@@ -14,6 +14,8 @@ import (
 
 	"github.com/podcred/podcred/internal/ststest"
 	"github.com/podcred/podcred/pkg/report"
+
+	"github.com/podcred/podcred/pkg/podiam"
 )
 
 func verify(t *testing.T, w *ststest.Pod, mutate ...func(*Options)) *report.Report {
@@ -79,8 +81,8 @@ func assertNoSecrets(t *testing.T, r *report.Report, token string) {
 
 func TestVerifyStaticKeysInEnvironmentFail(t *testing.T) {
 	w := ststest.NewPod(t)
-	t.Setenv(EnvAccessKeyID, "AKIASTATICSTATIC1234")
-	t.Setenv(EnvSecretAccessKey, "static/secret/key/value/DoNotLeak")
+	t.Setenv(podiam.EnvAccessKeyID, "AKIASTATICSTATIC1234")
+	t.Setenv(podiam.EnvSecretAccessKey, "static/secret/key/value/DoNotLeak")
 	r := verify(t, w)
 	if r.Verdict != report.VerdictFail {
 		t.Fatalf("verdict %s, want fail", r.Verdict)
@@ -211,7 +213,7 @@ func TestVerifyIMDS(t *testing.T) {
 			w := ststest.NewPod(t)
 			srv := httptest.NewServer(tt.handler)
 			t.Cleanup(srv.Close)
-			t.Setenv(EnvIMDSEndpoint, srv.URL)
+			t.Setenv(podiam.EnvIMDSEndpoint, srv.URL)
 			start := time.Now()
 			r := verify(t, w)
 			assertStatus(t, r, IDIsolationIMDS, tt.status, tt.contains...)
@@ -234,7 +236,7 @@ func TestVerifyIMDS(t *testing.T) {
 	})
 	t.Run("disabled without an endpoint is skipped", func(t *testing.T) {
 		w := ststest.NewPod(t)
-		ststest.Unsetenv(t, EnvIMDSEndpoint)
+		ststest.Unsetenv(t, podiam.EnvIMDSEndpoint)
 		r := verify(t, w)
 		assertStatus(t, r, IDIsolationIMDS, report.StatusSkip, "AWS_EC2_METADATA_DISABLED")
 	})
@@ -281,9 +283,9 @@ func TestVerifySharedFileSelectedByEnvironmentTakesTheChain(t *testing.T) {
 	w := ststest.NewPod(t)
 	creds := w.CloudConfigPath()
 	os.WriteFile(creds, []byte("[default]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = SECRETDONOTLEAK\n"), 0o600)
-	t.Setenv(EnvSharedCredsFile, creds)
-	ststest.Unsetenv(t, EnvRoleARN) // the pod predates the annotation: only the file remains
-	ststest.Unsetenv(t, EnvTokenFile)
+	t.Setenv(podiam.EnvSharedCredsFile, creds)
+	ststest.Unsetenv(t, podiam.EnvRoleARN) // the pod predates the annotation: only the file remains
+	ststest.Unsetenv(t, podiam.EnvTokenFile)
 	r := verify(t, w)
 	assertStatus(t, r, IDEnvRoleArn, report.StatusFail, "AWS_ROLE_ARN is not set", "kubectl annotate serviceaccount -n litmus")
 	assertStatus(t, r, IDChainSource, report.StatusFail, "SharedConfigCredentials")
@@ -354,8 +356,8 @@ func TestVerifyTransportFaultsEndInADefiniteError(t *testing.T) {
 
 func TestVerifyLearnsTheServiceAccountFromThePodsOwnTokenWithoutIRSA(t *testing.T) {
 	w := ststest.NewPod(t)
-	ststest.Unsetenv(t, EnvRoleARN)
-	ststest.Unsetenv(t, EnvTokenFile)
+	ststest.Unsetenv(t, podiam.EnvRoleARN)
+	ststest.Unsetenv(t, podiam.EnvTokenFile)
 	kubeToken := filepath.Join(w.Dir, "kube-token")
 	claims := podClaims(time.Now())
 	claims["aud"] = []string{"https://kubernetes.default.svc"}

@@ -8,6 +8,7 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/podcred/podcred/pkg/podiam"
 	"github.com/podcred/podcred/pkg/report"
 )
 
@@ -70,7 +71,7 @@ func Audit(ctx context.Context, o AuditOptions) (*AuditResult, error) {
 	var subjects []subject
 	for i := range list.Items {
 		sa := &list.Items[i]
-		if _, ok := sa.Annotations[AnnotationRoleARN]; ok {
+		if _, ok := sa.Annotations[podiam.AnnotationRoleARN]; ok {
 			subjects = append(subjects, subject{sa.Namespace, sa.Name, saFact(sa)})
 		}
 	}

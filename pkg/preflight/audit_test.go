@@ -9,7 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes/fake"
 
-	"github.com/podcred/podcred/pkg/credcheck"
+	"github.com/podcred/podcred/pkg/podiam"
 	"github.com/podcred/podcred/pkg/report"
 )
 
@@ -21,7 +21,7 @@ func TestAuditFetchesEachIAMObjectOnce(t *testing.T) {
 	aws := newFakeAWS(t)
 	aws.delay = 2 * time.Millisecond
 	aws.clusters["chaos-lab"] = "https://" + corpusHost
-	aws.providers[pfProvider] = []string{credcheck.DefaultAudience}
+	aws.providers[pfProvider] = []string{podiam.DefaultAudience}
 	aws.policies["arn:aws:iam::123456789012:policy/shared-describe"] = `{"Statement":{"Effect":"Allow","Action":"ec2:DescribeInstances","Resource":"*"}}`
 	var objs []runtime.Object
 	for r := 0; r < roles; r++ {
@@ -40,7 +40,7 @@ func TestAuditFetchesEachIAMObjectOnce(t *testing.T) {
 		objs = append(objs, annotatedSA(fmt.Sprintf("team-%d", r%10), fmt.Sprintf("sa-%03d", i), fmt.Sprintf("arn:aws:iam::123456789012:role/chaos-%02d", r), time.Now()))
 	}
 	objs = append(objs, annotatedSA("team-0", "unannotated", "", time.Now()))
-	delete(objs[len(objs)-1].(interface{ GetAnnotations() map[string]string }).GetAnnotations(), AnnotationRoleARN)
+	delete(objs[len(objs)-1].(interface{ GetAnnotations() map[string]string }).GetAnnotations(), podiam.AnnotationRoleARN)
 	ic, ec := aws.clients()
 	progress := 0
 	kube := fake.NewClientset(objs...)
@@ -98,7 +98,7 @@ func TestCachedIAMSharesOneCallAmongConcurrentCallers(t *testing.T) {
 	done := make(chan *RoleFact, 50)
 	for i := 0; i < 50; i++ {
 		go func() {
-			done <- collectRole(context.Background(), c, credcheck.RoleARN{Partition: "aws", Account: "123456789012", Path: "/", Name: "chaos-ec2"}, time.Second)
+			done <- collectRole(context.Background(), c, podiam.RoleARN{Partition: "aws", Account: "123456789012", Path: "/", Name: "chaos-ec2"}, time.Second)
 		}()
 	}
 	for i := 0; i < 50; i++ {
@@ -111,7 +111,7 @@ func TestCachedIAMSharesOneCallAmongConcurrentCallers(t *testing.T) {
 	}
 	// A missing role is remembered too.
 	for i := 0; i < 3; i++ {
-		if rf := collectRole(context.Background(), c, credcheck.RoleARN{Name: "gone"}, time.Second); rf.Found || rf.Err != nil {
+		if rf := collectRole(context.Background(), c, podiam.RoleARN{Name: "gone"}, time.Second); rf.Found || rf.Err != nil {
 			t.Fatalf("missing role: %+v", rf)
 		}
 	}

@@ -11,7 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eks"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 
-	"github.com/podcred/podcred/pkg/credcheck"
+	"github.com/podcred/podcred/pkg/podiam"
 )
 
 // The AWS calls preflight makes, one interface per call (owned here, where
@@ -92,7 +92,7 @@ func DescribeClusterIssuer(ctx context.Context, c DescribeClusterAPI, cluster st
 	defer cancel()
 	out, err := c.DescribeCluster(cctx, &eks.DescribeClusterInput{Name: aws.String(cluster)})
 	if err != nil {
-		return IssuerFact{Source: IssuerFromEKS, Err: credcheck.Classify("DescribeCluster", err)}
+		return IssuerFact{Source: IssuerFromEKS, Err: podiam.Classify("DescribeCluster", err)}
 	}
 	if out.Cluster == nil || out.Cluster.Identity == nil || out.Cluster.Identity.Oidc == nil || aws.ToString(out.Cluster.Identity.Oidc.Issuer) == "" {
 		return IssuerFact{Source: IssuerFromEKS, Problem: fmt.Sprintf("eks:DescribeCluster reports no OIDC issuer for cluster %s", cluster)}
@@ -102,16 +102,16 @@ func DescribeClusterIssuer(ctx context.Context, c DescribeClusterAPI, cluster st
 
 // collectProviders lists the account's OIDC providers, picks the issuer's
 // (in the role's account when the role is known) and reads its client IDs.
-func collectProviders(ctx context.Context, c IAMAPI, issuer string, role *credcheck.RoleARN, timeout time.Duration) *ProvidersFact {
+func collectProviders(ctx context.Context, c IAMAPI, issuer string, role *podiam.RoleARN, timeout time.Duration) *ProvidersFact {
 	p := &ProvidersFact{}
 	cctx, cancel := callCtx(ctx, timeout)
 	out, err := c.ListOpenIDConnectProviders(cctx, &iam.ListOpenIDConnectProvidersInput{})
 	cancel()
 	if err != nil {
-		p.ListErr = credcheck.Classify("ListOpenIDConnectProviders", err)
+		p.ListErr = podiam.Classify("ListOpenIDConnectProviders", err)
 		return p
 	}
-	host := strings.ToLower(credcheck.IssuerHost(issuer))
+	host := strings.ToLower(podiam.IssuerHost(issuer))
 	for _, e := range out.OpenIDConnectProviderList {
 		arn := aws.ToString(e.Arn)
 		p.ARNs = append(p.ARNs, arn)
@@ -136,7 +136,7 @@ func collectProviders(ctx context.Context, c IAMAPI, issuer string, role *credch
 	got, err := c.GetOpenIDConnectProvider(cctx, &iam.GetOpenIDConnectProviderInput{OpenIDConnectProviderArn: aws.String(p.Match)})
 	cancel()
 	if err != nil {
-		p.GetErr = credcheck.Classify("GetOpenIDConnectProvider", err)
+		p.GetErr = podiam.Classify("GetOpenIDConnectProvider", err)
 		return p
 	}
 	p.URL, p.ClientIDs = aws.ToString(got.Url), got.ClientIDList
@@ -144,13 +144,13 @@ func collectProviders(ctx context.Context, c IAMAPI, issuer string, role *credch
 }
 
 // collectRole reads the role and parses its (URL-encoded) trust policy.
-func collectRole(ctx context.Context, c GetRoleAPI, role credcheck.RoleARN, timeout time.Duration) *RoleFact {
+func collectRole(ctx context.Context, c GetRoleAPI, role podiam.RoleARN, timeout time.Duration) *RoleFact {
 	rf := &RoleFact{ARN: role}
 	cctx, cancel := callCtx(ctx, timeout)
 	defer cancel()
 	out, err := c.GetRole(cctx, &iam.GetRoleInput{RoleName: aws.String(role.Name)})
 	if err != nil {
-		if e := credcheck.Classify("GetRole", err); e.Code != "NoSuchEntity" {
+		if e := podiam.Classify("GetRole", err); e.Code != "NoSuchEntity" {
 			rf.Err = e
 		}
 		return rf
@@ -165,7 +165,7 @@ func collectRole(ctx context.Context, c GetRoleAPI, role credcheck.RoleARN, time
 }
 
 // collectPermissions simulates the role's policies for the actions.
-func collectPermissions(ctx context.Context, c SimulatePrincipalPolicyAPI, role credcheck.RoleARN, actions []string, timeout time.Duration) *PermissionsFact {
+func collectPermissions(ctx context.Context, c SimulatePrincipalPolicyAPI, role podiam.RoleARN, actions []string, timeout time.Duration) *PermissionsFact {
 	pf := &PermissionsFact{}
 	in := &iam.SimulatePrincipalPolicyInput{PolicySourceArn: aws.String(role.String()), ActionNames: actions}
 	for page := 0; page < maxPages; page++ {
@@ -173,7 +173,7 @@ func collectPermissions(ctx context.Context, c SimulatePrincipalPolicyAPI, role 
 		out, err := c.SimulatePrincipalPolicy(cctx, in)
 		cancel()
 		if err != nil {
-			pf.Err = credcheck.Classify("SimulatePrincipalPolicy", err)
+			pf.Err = podiam.Classify("SimulatePrincipalPolicy", err)
 			return pf
 		}
 		for _, r := range out.EvaluationResults {
@@ -203,7 +203,7 @@ type grantsAPI interface {
 }
 
 // collectGrants reads the role's inline and managed policy documents.
-func collectGrants(ctx context.Context, c grantsAPI, role credcheck.RoleARN, timeout time.Duration) *GrantsFact {
+func collectGrants(ctx context.Context, c grantsAPI, role podiam.RoleARN, timeout time.Duration) *GrantsFact {
 	g := &GrantsFact{}
 	var marker *string
 	for page := 0; page < maxPages; page++ {
@@ -211,7 +211,7 @@ func collectGrants(ctx context.Context, c grantsAPI, role credcheck.RoleARN, tim
 		out, err := c.ListAttachedRolePolicies(cctx, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String(role.Name), Marker: marker})
 		cancel()
 		if err != nil {
-			g.Err = credcheck.Classify("ListAttachedRolePolicies", err)
+			g.Err = podiam.Classify("ListAttachedRolePolicies", err)
 			return g
 		}
 		for _, ap := range out.AttachedPolicies {
@@ -228,7 +228,7 @@ func collectGrants(ctx context.Context, c grantsAPI, role credcheck.RoleARN, tim
 		out, err := c.ListRolePolicies(cctx, &iam.ListRolePoliciesInput{RoleName: aws.String(role.Name), Marker: marker})
 		cancel()
 		if err != nil {
-			g.Err = credcheck.Classify("ListRolePolicies", err)
+			g.Err = podiam.Classify("ListRolePolicies", err)
 			return g
 		}
 		for _, name := range out.PolicyNames {
@@ -237,7 +237,7 @@ func collectGrants(ctx context.Context, c grantsAPI, role credcheck.RoleARN, tim
 			got, err := c.GetRolePolicy(cctx, &iam.GetRolePolicyInput{RoleName: aws.String(role.Name), PolicyName: aws.String(name)})
 			cancel()
 			if err != nil {
-				gp.Err = credcheck.Classify("GetRolePolicy", err)
+				gp.Err = podiam.Classify("GetRolePolicy", err)
 			} else {
 				gp.Doc, gp.Err = ParsePolicy(aws.ToString(got.PolicyDocument))
 			}
@@ -263,7 +263,7 @@ func managedPolicy(ctx context.Context, c grantsAPI, name, arn string, timeout t
 	pol, err := c.GetPolicy(cctx, &iam.GetPolicyInput{PolicyArn: aws.String(arn)})
 	cancel()
 	if err != nil {
-		gp.Err = credcheck.Classify("GetPolicy", err)
+		gp.Err = podiam.Classify("GetPolicy", err)
 		return gp
 	}
 	if pol.Policy == nil || pol.Policy.DefaultVersionId == nil {
@@ -274,7 +274,7 @@ func managedPolicy(ctx context.Context, c grantsAPI, name, arn string, timeout t
 	ver, err := c.GetPolicyVersion(cctx, &iam.GetPolicyVersionInput{PolicyArn: aws.String(arn), VersionId: pol.Policy.DefaultVersionId})
 	cancel()
 	if err != nil {
-		gp.Err = credcheck.Classify("GetPolicyVersion", err)
+		gp.Err = podiam.Classify("GetPolicyVersion", err)
 		return gp
 	}
 	if ver.PolicyVersion == nil {

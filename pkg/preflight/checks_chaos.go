@@ -5,7 +5,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/podcred/podcred/pkg/credcheck"
+	"github.com/podcred/podcred/pkg/podiam"
 	"github.com/podcred/podcred/pkg/report"
 )
 
@@ -103,5 +103,5 @@ func checkExperimentStaticEnv(f Facts) result {
 }
 
 func isStaticKeyVar(name string) bool {
-	return name == credcheck.EnvAccessKeyID || name == credcheck.EnvSecretAccessKey || name == credcheck.EnvSessionToken
+	return name == podiam.EnvAccessKeyID || name == podiam.EnvSecretAccessKey || name == podiam.EnvSessionToken
 }

@@ -7,22 +7,22 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/podcred/podcred/pkg/credcheck"
+	"github.com/podcred/podcred/pkg/podiam"
 )
 
 // Names of the subject and the objects a preflight remedy names.
 func (f Facts) subject() string {
-	return credcheck.SubjectPrefix + f.Namespace + ":" + f.ServiceAccount
+	return podiam.SubjectPrefix + f.Namespace + ":" + f.ServiceAccount
 }
 
 func (f Facts) clusterName() string { return orPlaceholder(f.Cluster, "<cluster>") }
 
 // role returns the annotated role, when the annotation is a valid role ARN.
-func (f Facts) role() (credcheck.RoleARN, bool) {
+func (f Facts) role() (podiam.RoleARN, bool) {
 	if !f.SA.HasRoleAnnotation {
-		return credcheck.RoleARN{}, false
+		return podiam.RoleARN{}, false
 	}
-	r, err := credcheck.ParseRoleARN(f.SA.RoleARN)
+	r, err := podiam.ParseRoleARN(f.SA.RoleARN)
 	return r, err == nil
 }
 
@@ -33,13 +33,13 @@ func (f Facts) providerARN() string {
 	if !ok || f.Issuer.URL == "" {
 		return ""
 	}
-	return credcheck.ProviderARN(r, f.Issuer.URL)
+	return podiam.ProviderARN(r, f.Issuer.URL)
 }
 
 // unavailable turns a call that got no usable answer into an error result:
 // nothing was verified. A refusal of preflight's own call (AccessDenied for
 // the caller) also verifies nothing.
-func unavailable(e *credcheck.CallError, what, fix string) result {
+func unavailable(e *podiam.CallError, what, fix string) result {
 	return errored(fmt.Sprintf("could not %s: %s", what, e.Error()), fix).
 		With("errorCode", e.Code).With("requestId", e.RequestID)
 }
@@ -66,7 +66,7 @@ func checkClusterIssuer(f Facts) result {
 			"use the issuer exactly as aws eks describe-cluster --name "+f.clusterName()+" --query cluster.identity.oidc.issuer reports it")
 	}
 	r := pass(fmt.Sprintf("issuer %s (from %s)", is.URL, is.Source)).With("issuer", is.URL).With("source", is.Source)
-	if fixed, wrong := CorrectIssuerHost(credcheck.IssuerHost(is.URL)); wrong {
+	if fixed, wrong := CorrectIssuerHost(podiam.IssuerHost(is.URL)); wrong {
 		return warn(fmt.Sprintf("issuer %s uses the host form oidc.<region>.eks...; EKS issuers read https://%s", is.URL, fixed),
 			"pass the issuer exactly as eks:DescribeCluster reports it").With("issuer", is.URL)
 	}
@@ -87,7 +87,7 @@ func checkOIDCProvider(f Facts) result {
 	if p.Match != "" {
 		return pass("IAM OIDC provider "+p.Match+" exists").With("providerArn", p.Match)
 	}
-	want := "arn:<partition>:iam::<account>:oidc-provider/" + credcheck.IssuerHost(f.Issuer.URL)
+	want := "arn:<partition>:iam::<account>:oidc-provider/" + podiam.IssuerHost(f.Issuer.URL)
 	if arn := f.providerARN(); arn != "" {
 		want = arn
 	}
@@ -143,12 +143,12 @@ func checkRoleExists(f Facts) result {
 }
 
 // trustDocument is a trust policy holding exactly the statement for the subject.
-func trustDocument(f Facts, role credcheck.RoleARN) string {
-	return `{"Version":"2012-10-17","Statement":[` + credcheck.TrustStatement(role, f.Issuer.URL, f.Namespace, f.ServiceAccount, f.Audience) + `]}`
+func trustDocument(f Facts, role podiam.RoleARN) string {
+	return `{"Version":"2012-10-17","Statement":[` + podiam.TrustStatement(role, f.Issuer.URL, f.Namespace, f.ServiceAccount, f.Audience) + `]}`
 }
 
 // trustRemedy is the command that installs the corrected trust policy.
-func trustRemedy(f Facts, role credcheck.RoleARN) string {
+func trustRemedy(f Facts, role podiam.RoleARN) string {
 	return fmt.Sprintf("aws iam update-assume-role-policy --role-name %s --policy-document '%s' "+
 		"(this trust policy admits exactly %s; it replaces the current one, so merge in any other statement you still need)",
 		role.Name, trustDocument(f, role), f.subject())

@@ -6,13 +6,13 @@ import (
 	"strings"
 	"time"
 
-	"github.com/podcred/podcred/pkg/credcheck"
+	"github.com/podcred/podcred/pkg/podiam"
 	"github.com/podcred/podcred/pkg/report"
 )
 
 // annotateRemedy is the kubectl line that sets the role annotation.
 func (f Facts) annotateCommand(ns, arn string) string {
-	return fmt.Sprintf("kubectl annotate serviceaccount -n %s %s %s=%s --overwrite", ns, f.ServiceAccount, AnnotationRoleARN, arn)
+	return fmt.Sprintf("kubectl annotate serviceaccount -n %s %s %s=%s --overwrite", ns, f.ServiceAccount, podiam.AnnotationRoleARN, arn)
 }
 
 // wantedRoleARN is the ARN a remedy should annotate: --role-arn, the
@@ -21,7 +21,7 @@ func (f Facts) wantedRoleARN() string {
 	if f.ExpectedRoleARN != "" {
 		return f.ExpectedRoleARN
 	}
-	if r, err := credcheck.ParseRoleARN(strings.TrimSpace(f.SA.RoleARN)); err == nil {
+	if r, err := podiam.ParseRoleARN(strings.TrimSpace(f.SA.RoleARN)); err == nil {
 		return r.String()
 	}
 	return "arn:aws:iam::<account>:role/<role>"
@@ -44,12 +44,12 @@ func checkSARoleAnnotation(f Facts) result {
 		return skip("needs the ServiceAccount (see sa.exists)")
 	}
 	if !f.SA.HasRoleAnnotation {
-		return fail(fmt.Sprintf("serviceaccount %s/%s has no %s annotation: the webhook injects nothing into its pods", f.Namespace, f.ServiceAccount, AnnotationRoleARN),
+		return fail(fmt.Sprintf("serviceaccount %s/%s has no %s annotation: the webhook injects nothing into its pods", f.Namespace, f.ServiceAccount, podiam.AnnotationRoleARN),
 			f.annotateCommand(f.Namespace, f.wantedRoleARN()))
 	}
-	role, err := credcheck.ParseRoleARN(f.SA.RoleARN)
+	role, err := podiam.ParseRoleARN(f.SA.RoleARN)
 	if err != nil {
-		return fail(fmt.Sprintf("annotation %s is malformed: %v", AnnotationRoleARN, err), f.annotateCommand(f.Namespace, f.wantedRoleARN())).
+		return fail(fmt.Sprintf("annotation %s is malformed: %v", podiam.AnnotationRoleARN, err), f.annotateCommand(f.Namespace, f.wantedRoleARN())).
 			With("annotation", f.SA.RoleARN)
 	}
 	r := result{}.With("roleArn", role.String())
@@ -71,7 +71,7 @@ func checkSARoleAnnotation(f Facts) result {
 			}
 		}
 	}
-	r.Status, r.Message = report.StatusPass, fmt.Sprintf("%s=%s", AnnotationRoleARN, role.String())
+	r.Status, r.Message = report.StatusPass, fmt.Sprintf("%s=%s", podiam.AnnotationRoleARN, role.String())
 	return r
 }
 
@@ -149,7 +149,7 @@ func podInjectionProblem(p PodFact, sa SAFact) string {
 		case c.RoleARN == "" || c.TokenFile == "":
 			return fmt.Sprintf("has no AWS_ROLE_ARN/AWS_WEB_IDENTITY_TOKEN_FILE in container %s%s", c.Name, orDefault(older, ": created before the annotation or the webhook skipped it"))
 		case !c.TokenMounted:
-			return fmt.Sprintf("container %s does not mount the token volume at %s", c.Name, EKSTokenPath)
+			return fmt.Sprintf("container %s does not mount the token volume at %s", c.Name, podiam.TokenPath)
 		case c.RoleARN != sa.RoleARN:
 			return fmt.Sprintf("container %s has AWS_ROLE_ARN=%s but the annotation now says %s%s", c.Name, c.RoleARN, sa.RoleARN, older)
 		}

@@ -14,7 +14,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/podcred/podcred/pkg/credcheck"
+	"github.com/podcred/podcred/pkg/podiam"
 )
 
 // DescribeInstancesAPI reads the nodes' EC2 metadata options. *ec2.Client implements it.
@@ -49,7 +49,7 @@ type NodesFact struct {
 	// NoEC2 says no EC2 client was given: instances were not described.
 	NoEC2 bool
 	// DescribeErr is the ec2:DescribeInstances failure.
-	DescribeErr *credcheck.CallError
+	DescribeErr *podiam.CallError
 }
 
 // NodeFact is one Node and, for an EC2 node, its instance's metadata options.
@@ -160,7 +160,7 @@ func describeNodes(ctx context.Context, c DescribeInstancesAPI, nf *NodesFact, t
 
 // describeBatch describes up to instancesPerCall instances in region ("":
 // the client's), following NextToken, into found.
-func describeBatch(ctx context.Context, c DescribeInstancesAPI, region string, ids []string, found map[string]IMDSOptions, timeout time.Duration) *credcheck.CallError {
+func describeBatch(ctx context.Context, c DescribeInstancesAPI, region string, ids []string, found map[string]IMDSOptions, timeout time.Duration) *podiam.CallError {
 	in := &ec2.DescribeInstancesInput{Filters: []ec2types.Filter{{Name: aws.String("instance-id"), Values: ids}}}
 	var opts []func(*ec2.Options)
 	if region != "" {
@@ -171,7 +171,7 @@ func describeBatch(ctx context.Context, c DescribeInstancesAPI, region string, i
 		out, err := c.DescribeInstances(cctx, in, opts...)
 		cancel()
 		if err != nil {
-			return credcheck.Classify("DescribeInstances", err)
+			return podiam.Classify("DescribeInstances", err)
 		}
 		for _, r := range out.Reservations {
 			for _, inst := range r.Instances {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/podcred/podcred/pkg/credcheck"
+	"github.com/podcred/podcred/pkg/podiam"
 	"github.com/podcred/podcred/pkg/report"
 )
 
@@ -56,19 +57,19 @@ func healthyPreflightFacts(t *testing.T) Facts {
 	agent := &report.Report{Verdict: report.VerdictPass, Identity: &report.Identity{Arn: "arn:aws:sts::123456789012:assumed-role/chaos-ec2/podcred-x"},
 		Checks: []report.Check{{ID: credcheck.IDSTSAssumeRole, Status: report.StatusPass}}}
 	return Facts{
-		Now: pfNow, Namespace: "litmus", ServiceAccount: "litmus-admin", Cluster: "chaos-lab", Audience: credcheck.DefaultAudience,
+		Now: pfNow, Namespace: "litmus", ServiceAccount: "litmus-admin", Cluster: "chaos-lab", Audience: podiam.DefaultAudience,
 		Faults: faults,
 		Issuer: IssuerFact{URL: "https://" + corpusHost, Source: IssuerFromEKS},
 		SA:     SAFact{Found: true, RoleARN: pfRole, HasRoleAnnotation: true, AnnotatedAt: pfNow.Add(-48 * time.Hour)},
 		Providers: &ProvidersFact{ARNs: []string{pfProvider}, Match: pfProvider, URL: corpusHost,
-			ClientIDs: []string{credcheck.DefaultAudience}},
-		Role:        &RoleFact{Found: true, ARN: credcheck.RoleARN{Partition: "aws", Account: "123456789012", Path: "/", Name: "chaos-ec2"}, Trust: pfTrust(t, pfHealthyConditions)},
+			ClientIDs: []string{podiam.DefaultAudience}},
+		Role:        &RoleFact{Found: true, ARN: podiam.RoleARN{Partition: "aws", Account: "123456789012", Path: "/", Name: "chaos-ec2"}, Trust: pfTrust(t, pfHealthyConditions)},
 		Permissions: &PermissionsFact{Actions: decisions},
 		Grants: &GrantsFact{Policies: []GrantedPolicy{{Name: "ec2-faults", Doc: pfPolicy(t,
 			`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["ec2:StopInstances","ec2:StartInstances","ec2:DescribeInstances","ec2:DescribeInstanceStatus","autoscaling:DescribeAutoScalingInstances"],"Resource":"*"}]}`)}}},
 		Pods: &PodsFact{Pods: []PodFact{{
 			Name: "ec2-terminate-runner", CreatedAt: pfNow.Add(-time.Hour), Phase: "Running", FSGroup: &fsGroup,
-			Containers: []ContainerFact{{Name: "main", RoleARN: pfRole, TokenFile: EKSTokenPath, TokenMounted: true, NonRoot: true}},
+			Containers: []ContainerFact{{Name: "main", RoleARN: pfRole, TokenFile: podiam.TokenPath, TokenMounted: true, NonRoot: true}},
 		}}},
 		Chaos: &ChaosFact{Objects: []ChaosObject{
 			{Kind: kindChaosExperiment, Name: "ec2-stop-by-id", Experiments: []string{"ec2-stop-by-id", "ec2-terminate-by-id"},
@@ -118,10 +119,10 @@ func TestPreflightChecksFailWithTheFixFilledIn(t *testing.T) {
 		want   []string // substrings of message + remedy
 	}{
 		{"cluster not found", func(t *testing.T, f *Facts) {
-			f.Issuer = IssuerFact{Source: IssuerFromEKS, Err: &credcheck.CallError{Operation: "DescribeCluster", Code: "ResourceNotFoundException", Message: "No cluster found for name: chaos-lab."}}
+			f.Issuer = IssuerFact{Source: IssuerFromEKS, Err: &podiam.CallError{Operation: "DescribeCluster", Code: "ResourceNotFoundException", Message: "No cluster found for name: chaos-lab."}}
 		}, IDClusterOIDCIssuer, report.StatusFail, []string{"no cluster named chaos-lab", "--issuer"}},
 		{"DescribeCluster denied", func(t *testing.T, f *Facts) {
-			f.Issuer = IssuerFact{Source: IssuerFromEKS, Err: &credcheck.CallError{Operation: "DescribeCluster", Code: "AccessDeniedException", Kind: credcheck.KindRefused}}
+			f.Issuer = IssuerFact{Source: IssuerFromEKS, Err: &podiam.CallError{Operation: "DescribeCluster", Code: "AccessDeniedException", Kind: podiam.KindRefused}}
 		}, IDClusterOIDCIssuer, report.StatusError, []string{"eks:DescribeCluster", "aws eks describe-cluster --name chaos-lab"}},
 		{"issuer unknown", func(t *testing.T, f *Facts) {
 			f.Issuer = IssuerFact{Problem: "neither --cluster nor --issuer was given"}
@@ -131,14 +132,14 @@ func TestPreflightChecksFailWithTheFixFilledIn(t *testing.T) {
 			f.Providers = &ProvidersFact{ARNs: []string{"arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/OTHER"}}
 		}, IDIAMOIDCProvider, report.StatusFail, []string{"eksctl utils associate-iam-oidc-provider --cluster chaos-lab --approve", pfProvider}},
 		{"provider list denied", func(t *testing.T, f *Facts) {
-			f.Providers = &ProvidersFact{ListErr: &credcheck.CallError{Operation: "ListOpenIDConnectProviders", Code: "AccessDenied", Kind: credcheck.KindRefused}}
+			f.Providers = &ProvidersFact{ListErr: &podiam.CallError{Operation: "ListOpenIDConnectProviders", Code: "AccessDenied", Kind: podiam.KindRefused}}
 		}, IDIAMOIDCProvider, report.StatusError, []string{"iam:ListOpenIDConnectProviders"}},
 		{"provider lacks audience", func(t *testing.T, f *Facts) { f.Providers.ClientIDs = []string{"vault"} }, IDIAMOIDCAudience, report.StatusFail,
 			[]string{"aws iam add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn " + pfProvider + " --client-id sts.amazonaws.com"}},
 		{"role missing", func(t *testing.T, f *Facts) { f.Role = &RoleFact{ARN: f.Role.ARN} }, IDIAMRoleExists, report.StatusFail,
 			[]string{"aws iam create-role --role-name chaos-ec2", "system:serviceaccount:litmus:litmus-admin"}},
 		{"role unreadable", func(t *testing.T, f *Facts) {
-			f.Role = &RoleFact{ARN: f.Role.ARN, Err: &credcheck.CallError{Operation: "GetRole", Code: "Throttling"}}
+			f.Role = &RoleFact{ARN: f.Role.ARN, Err: &podiam.CallError{Operation: "GetRole", Code: "Throttling"}}
 		}, IDIAMRoleExists, report.StatusError, []string{"iam:GetRole"}},
 		{"broken trust JSON", func(t *testing.T, f *Facts) {
 			_, err := ParsePolicy(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow",`)
@@ -183,7 +184,7 @@ func TestPreflightChecksFailWithTheFixFilledIn(t *testing.T) {
 			f.Permissions.Actions[len(f.Permissions.Actions)-1].Decision = "implicitDeny"
 		}, IDIAMPermissions, report.StatusFail, []string{"ec2-terminate-by-id lacks", "aws iam put-role-policy --role-name chaos-ec2"}},
 		{"simulation denied", func(t *testing.T, f *Facts) {
-			f.Permissions = &PermissionsFact{Err: &credcheck.CallError{Operation: "SimulatePrincipalPolicy", Code: "AccessDenied", Kind: credcheck.KindRefused}}
+			f.Permissions = &PermissionsFact{Err: &podiam.CallError{Operation: "SimulatePrincipalPolicy", Code: "AccessDenied", Kind: podiam.KindRefused}}
 		}, IDIAMPermissions, report.StatusError, []string{"iam:SimulatePrincipalPolicy"}},
 		{"administrator access", func(t *testing.T, f *Facts) {
 			f.Grants.Policies = append(f.Grants.Policies, GrantedPolicy{Name: "AdministratorAccess", ARN: "arn:aws:iam::aws:policy/AdministratorAccess"})
@@ -231,18 +232,18 @@ func TestPreflightChecksFailWithTheFixFilledIn(t *testing.T) {
 			IDJobVerification, report.StatusError, []string{"no report within", "kubectl -n litmus logs job/podcred-verify-litmus-admin"}},
 		{"cloud-secret still mounted", func(t *testing.T, f *Facts) {
 			f.Chaos.Objects[0].Secrets = []ChaosSecret{{Name: LitmusCloudSecret, MountPath: "/tmp/", Path: "/spec/definition/secrets/0"}}
-			f.Chaos.Objects[0].Env = append(f.Chaos.Objects[0].Env, ChaosEnv{Name: credcheck.EnvSharedCredsFile, Path: "/spec/definition/env/1"})
+			f.Chaos.Objects[0].Env = append(f.Chaos.Objects[0].Env, ChaosEnv{Name: podiam.EnvSharedCredsFile, Path: "/spec/definition/env/1"})
 		}, IDExperimentCloudSecret, report.StatusFail, []string{"ChaosExperiment ec2-stop-by-id mounts secret cloud-secret at /tmp/",
 			`kubectl -n litmus patch chaosexperiment ec2-stop-by-id --type=json -p='[{"op":"remove","path":"/spec/definition/secrets/0"},{"op":"remove","path":"/spec/definition/env/1"}]'`}},
 		{"experiment missing", func(t *testing.T, f *Facts) { f.Chaos.MissingExperiment = "ec2-stop-by-tag" }, IDExperimentCloudSecret, report.StatusFail,
 			[]string{"ChaosExperiment ec2-stop-by-tag does not exist"}},
 		{"static keys in engine env", func(t *testing.T, f *Facts) {
 			f.Chaos.Objects[1].Env = []ChaosEnv{{Name: "REGION", Path: "/spec/experiments/0/spec/components/env/0"},
-				{Name: credcheck.EnvAccessKeyID, Path: "/spec/experiments/0/spec/components/env/1"}, {Name: credcheck.EnvSecretAccessKey, Path: "/spec/experiments/0/spec/components/env/2"}}
+				{Name: podiam.EnvAccessKeyID, Path: "/spec/experiments/0/spec/components/env/1"}, {Name: podiam.EnvSecretAccessKey, Path: "/spec/experiments/0/spec/components/env/2"}}
 		}, IDExperimentStaticEnv, report.StatusFail, []string{"AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY",
 			`[{"op":"remove","path":"/spec/experiments/0/spec/components/env/2"},{"op":"remove","path":"/spec/experiments/0/spec/components/env/1"}]`}},
 		{"static keys in a pod", func(t *testing.T, f *Facts) {
-			f.Pods.Pods[0].Containers[0].StaticKeys = []string{credcheck.EnvAccessKeyID}
+			f.Pods.Pods[0].Containers[0].StaticKeys = []string{podiam.EnvAccessKeyID}
 		},
 			IDExperimentStaticEnv, report.StatusFail, []string{"pod ec2-terminate-runner container main sets AWS_ACCESS_KEY_ID"}},
 		{"chaos CRs unreadable", func(t *testing.T, f *Facts) { f.Chaos = &ChaosFact{Err: errors.New("forbidden")} }, IDExperimentStaticEnv, report.StatusError, []string{"forbidden"}},
@@ -266,7 +267,7 @@ func TestPreflightChecksFailWithTheFixFilledIn(t *testing.T) {
 }
 
 func TestPreflightChecksSkipNamingWhatTheyNeed(t *testing.T) {
-	f := Facts{Namespace: "litmus", ServiceAccount: "litmus-admin", Audience: credcheck.DefaultAudience,
+	f := Facts{Namespace: "litmus", ServiceAccount: "litmus-admin", Audience: podiam.DefaultAudience,
 		Issuer: IssuerFact{Problem: "neither --cluster nor --issuer was given"}}
 	for _, c := range Evaluate(f) {
 		switch c.ID {

@@ -5,12 +5,12 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/podcred/podcred/pkg/credcheck"
+	"github.com/podcred/podcred/pkg/podiam"
 )
 
 // trustInputs returns what every trust check needs, or the skip result
 // naming what is missing.
-func trustInputs(f Facts) (credcheck.RoleARN, *PolicyDocument, string, *result) {
+func trustInputs(f Facts) (podiam.RoleARN, *PolicyDocument, string, *result) {
 	role, ok := f.role()
 	switch {
 	case !ok || f.Role == nil || !f.Role.Found:
@@ -28,7 +28,7 @@ func trustInputs(f Facts) (credcheck.RoleARN, *PolicyDocument, string, *result) 
 
 // request is the AssumeRoleWithWebIdentity request a pod of ns/sa makes.
 func (f Facts) request(provider, ns, sa string) WebIdentityRequest {
-	return WebIdentityRequest{ProviderARN: provider, Subject: credcheck.SubjectPrefix + ns + ":" + sa, Audience: f.Audience}
+	return WebIdentityRequest{ProviderARN: provider, Subject: podiam.SubjectPrefix + ns + ":" + sa, Audience: f.Audience}
 }
 
 func checkTrustPrincipal(f Facts) result {
@@ -124,7 +124,7 @@ func checkTrustSubjectScoped(f Facts) result {
 	}
 	if d := EvaluateTrust(doc, f.request(provider, probeNamespace, probeSA)); d.Allowed() {
 		return fail(fmt.Sprintf("statement %s of %s's trust policy also admits %s%s:%s: any ServiceAccount of the cluster can assume the role",
-			joinInts(d.AllowedBy), role.Name, credcheck.SubjectPrefix, probeNamespace, probeSA), trustRemedy(f, role))
+			joinInts(d.AllowedBy), role.Name, podiam.SubjectPrefix, probeNamespace, probeSA), trustRemedy(f, role))
 	}
 	if d := EvaluateTrust(doc, f.request(provider, f.Namespace, probeSA)); d.Allowed() {
 		return warn(fmt.Sprintf("statement %s of %s's trust policy admits every ServiceAccount of namespace %s, not only %s",
@@ -138,14 +138,14 @@ func checkTrustAudience(f Facts) result {
 	if skipped != nil {
 		return *skipped
 	}
-	key := credcheck.IssuerHost(f.Issuer.URL) + ":aud"
+	key := podiam.IssuerHost(f.Issuer.URL) + ":aud"
 	d := EvaluateTrust(doc, f.request(provider, f.Namespace, f.ServiceAccount))
 	for _, b := range d.Blocked {
 		for _, c := range b.Failed {
 			if strings.EqualFold(c.Key, key) {
 				return fail(fmt.Sprintf("statement %d requires %s %v but the ServiceAccount's tokens are for %s", b.Index, c.Label(), c.Values, f.Audience),
 					fmt.Sprintf("set %q to %q in the condition, or annotate the ServiceAccount with %s=<audience> the provider lists; %s",
-						key, f.Audience, AnnotationAudience, trustRemedy(f, role)))
+						key, f.Audience, podiam.AnnotationAudience, trustRemedy(f, role)))
 			}
 		}
 	}

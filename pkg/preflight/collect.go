@@ -11,6 +11,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/podcred/podcred/pkg/credcheck"
+	"github.com/podcred/podcred/pkg/podiam"
 )
 
 // Options configure Collect for one ServiceAccount.
@@ -25,9 +26,9 @@ type Options struct {
 	Issuer       string
 	IssuerSource string
 	// Audience is the token audience (default: the SA's
-	// eks.amazonaws.com/audience annotation, else credcheck.DefaultAudience).
+	// eks.amazonaws.com/audience annotation, else podiam.DefaultAudience).
 	Audience string
-	// credcheck.RoleARN, when set, is the role the SA must be annotated with.
+	// podiam.RoleARN, when set, is the role the SA must be annotated with.
 	RoleARN string
 	// Faults are fault names or aliases of Catalogue; unknown names are
 	// ignored (validate them with Catalogue.Resolve first). Empty: the faults
@@ -118,10 +119,10 @@ func Collect(ctx context.Context, o Options) Facts {
 		f.Audience = f.SA.Audience
 	}
 	if f.Audience == "" {
-		f.Audience = credcheck.DefaultAudience
+		f.Audience = podiam.DefaultAudience
 	}
 	role, roleOK := f.role()
-	var rolePtr *credcheck.RoleARN
+	var rolePtr *podiam.RoleARN
 	if roleOK {
 		rolePtr = &role
 	}

@@ -16,7 +16,7 @@ import (
 	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
 
-	"github.com/podcred/podcred/pkg/credcheck"
+	"github.com/podcred/podcred/pkg/podiam"
 	"github.com/podcred/podcred/pkg/report"
 )
 
@@ -26,7 +26,7 @@ const pfHealthyTrust = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","
 // healthyAccount fills the fake with a cluster, its provider and role chaos-ec2.
 func healthyAccount(f *fakeAWS) {
 	f.clusters["chaos-lab"] = "https://" + corpusHost
-	f.providers[pfProvider] = []string{credcheck.DefaultAudience}
+	f.providers[pfProvider] = []string{podiam.DefaultAudience}
 	f.roles["chaos-ec2"] = &fakeRole{trust: pfHealthyTrust,
 		inline:   map[string]string{"ec2-stop": `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["ec2:StopInstances","ec2:StartInstances"],"Resource":"*"}]}`},
 		attached: []string{"arn:aws:iam::123456789012:policy/ec2-describe"}}
@@ -36,7 +36,7 @@ func healthyAccount(f *fakeAWS) {
 
 func annotatedSA(ns, name, role string, at time.Time) *corev1.ServiceAccount {
 	return &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name,
-		Annotations: map[string]string{AnnotationRoleARN: role},
+		Annotations: map[string]string{podiam.AnnotationRoleARN: role},
 		ManagedFields: []metav1.ManagedFieldsEntry{{Manager: "kubectl-annotate", Operation: metav1.ManagedFieldsOperationUpdate,
 			Time:     &metav1.Time{Time: at},
 			FieldsV1: &metav1.FieldsV1{Raw: []byte(`{"f:metadata":{"f:annotations":{"f:eks.amazonaws.com/role-arn":{}}}}`)}}},
@@ -49,7 +49,7 @@ func injectedPod(ns, name, sa, role string, created time.Time) *corev1.Pod {
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, CreationTimestamp: metav1.Time{Time: created}},
 		Spec: corev1.PodSpec{ServiceAccountName: sa, SecurityContext: &corev1.PodSecurityContext{FSGroup: &fs},
 			Containers: []corev1.Container{{Name: "main",
-				Env:          []corev1.EnvVar{{Name: credcheck.EnvRoleARN, Value: role}, {Name: credcheck.EnvTokenFile, Value: EKSTokenPath}},
+				Env:          []corev1.EnvVar{{Name: podiam.EnvRoleARN, Value: role}, {Name: podiam.EnvTokenFile, Value: podiam.TokenPath}},
 				VolumeMounts: []corev1.VolumeMount{{Name: "aws-iam-token", MountPath: "/var/run/secrets/eks.amazonaws.com/serviceaccount", ReadOnly: true}}}}},
 		Status: corev1.PodStatus{Phase: corev1.PodRunning},
 	}
@@ -62,7 +62,7 @@ func chaosExperiment(ns, name string, cloudSecret bool) *unstructured.Unstructur
 		"env":   []any{map[string]any{"name": "REGION", "value": "us-east-1"}},
 	}
 	if cloudSecret {
-		def["env"] = append(def["env"].([]any), map[string]any{"name": credcheck.EnvSharedCredsFile, "value": "/tmp/cloud_config.yml"})
+		def["env"] = append(def["env"].([]any), map[string]any{"name": podiam.EnvSharedCredsFile, "value": "/tmp/cloud_config.yml"})
 		def["secrets"] = []any{map[string]any{"name": LitmusCloudSecret, "mountPath": "/tmp/"}}
 	}
 	return &unstructured.Unstructured{Object: map[string]any{
@@ -218,7 +218,7 @@ func TestPreflightSkipsChaosChecksWithoutLitmusCRDs(t *testing.T) {
 func TestPreflightReadsTheExperimentNamedAndItsEngines(t *testing.T) {
 	kube := fake.NewClientset()
 	dyn := chaosClient(chaosExperiment("litmus", "ec2-stop-by-id", false), chaosExperiment("litmus", "ebs-loss-by-id", true),
-		chaosEngine("litmus", "e1", "other-sa", "ec2-stop-by-id", map[string]any{"name": credcheck.EnvAccessKeyID, "valueFrom": map[string]any{"secretKeyRef": map[string]any{"name": "k", "key": "id"}}}),
+		chaosEngine("litmus", "e1", "other-sa", "ec2-stop-by-id", map[string]any{"name": podiam.EnvAccessKeyID, "valueFrom": map[string]any{"secretKeyRef": map[string]any{"name": "k", "key": "id"}}}),
 		chaosEngine("litmus", "e2", "litmus-admin", "ebs-loss-by-id"))
 	k := NewKubeSource(kube, dyn)
 	cf := k.chaosOf(context.Background(), "litmus", "litmus-admin", "ec2-stop-by-id")
@@ -229,7 +229,7 @@ func TestPreflightReadsTheExperimentNamedAndItsEngines(t *testing.T) {
 	if strings.Join(names, ",") != "ChaosExperiment/ec2-stop-by-id,ChaosEngine/e1" {
 		t.Fatalf("objects %v", names)
 	}
-	if e := cf.Objects[1].Env[0]; e.Name != credcheck.EnvAccessKeyID || !e.FromSecret || e.Path != "/spec/experiments/0/spec/components/env/0" {
+	if e := cf.Objects[1].Env[0]; e.Name != podiam.EnvAccessKeyID || !e.FromSecret || e.Path != "/spec/experiments/0/spec/components/env/0" {
 		t.Errorf("engine env %+v", e)
 	}
 	if cf := k.chaosOf(context.Background(), "litmus", "litmus-admin", "missing"); cf.MissingExperiment != "missing" {

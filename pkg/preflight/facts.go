@@ -3,7 +3,7 @@ package preflight
 import (
 	"time"
 
-	"github.com/podcred/podcred/pkg/credcheck"
+	"github.com/podcred/podcred/pkg/podiam"
 	"github.com/podcred/podcred/pkg/report"
 )
 
@@ -19,7 +19,7 @@ type Facts struct {
 	ServiceAccount string
 	Cluster        string
 	// Audience is the token audience: --audience, else the SA's
-	// eks.amazonaws.com/audience annotation, else credcheck.DefaultAudience.
+	// eks.amazonaws.com/audience annotation, else podiam.DefaultAudience.
 	Audience string
 	// ExpectedRoleARN is the role the SA should carry (--role-arn), if given.
 	ExpectedRoleARN string
@@ -59,7 +59,7 @@ type IssuerFact struct {
 	URL    string
 	Source string
 	// Err is the DescribeCluster failure, if that is how the issuer was sought.
-	Err *credcheck.CallError
+	Err *podiam.CallError
 	// Problem says why the issuer is unknown or unusable when there is no Err.
 	Problem string
 }
@@ -69,7 +69,7 @@ type SAFact struct {
 	Found bool
 	// Err is an API error other than NotFound (the SA could not be read).
 	Err error
-	// credcheck.RoleARN is the eks.amazonaws.com/role-arn annotation as written;
+	// podiam.RoleARN is the eks.amazonaws.com/role-arn annotation as written;
 	// HasRoleAnnotation says whether it is present at all.
 	RoleARN           string
 	HasRoleAnnotation bool
@@ -83,7 +83,7 @@ type SAFact struct {
 // ProvidersFact is what IAM knows of OIDC providers for the issuer.
 type ProvidersFact struct {
 	// ListErr is the ListOpenIDConnectProviders failure.
-	ListErr *credcheck.CallError
+	ListErr *podiam.CallError
 	// ARNs are all provider ARNs of the account.
 	ARNs []string
 	// Match is the provider for the issuer in the role's account ("" if none).
@@ -94,15 +94,15 @@ type ProvidersFact struct {
 	// URL and ClientIDs are GetOpenIDConnectProvider's answer for Match.
 	URL       string
 	ClientIDs []string
-	GetErr    *credcheck.CallError
+	GetErr    *podiam.CallError
 }
 
 // RoleFact is iam:GetRole for the annotated role.
 type RoleFact struct {
-	ARN   credcheck.RoleARN
+	ARN   podiam.RoleARN
 	Found bool
 	// Err is a failure other than NoSuchEntity.
-	Err *credcheck.CallError
+	Err *podiam.CallError
 	// Trust is the parsed trust policy; TrustErr says why it did not parse.
 	Trust    *PolicyDocument
 	TrustErr error
@@ -111,7 +111,7 @@ type RoleFact struct {
 // PermissionsFact is iam:SimulatePrincipalPolicy for the faults' actions.
 type PermissionsFact struct {
 	Actions []ActionDecision
-	Err     *credcheck.CallError
+	Err     *podiam.CallError
 }
 
 // ActionDecision is the simulated decision for one action: "allowed",
@@ -127,7 +127,7 @@ type ActionDecision struct {
 type GrantsFact struct {
 	Policies []GrantedPolicy
 	// Err is a failure to list the role's policies.
-	Err *credcheck.CallError
+	Err *podiam.CallError
 }
 
 // GrantedPolicy is one permission policy of the role.
@@ -170,7 +170,7 @@ type PodFact struct {
 // ContainerFact is one container (init containers included) of a pod.
 type ContainerFact struct {
 	Name string
-	// credcheck.RoleARN and TokenFile are AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE as injected.
+	// podiam.RoleARN and TokenFile are AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE as injected.
 	RoleARN   string
 	TokenFile string
 	// TokenMounted says a volume is mounted at the token's directory.

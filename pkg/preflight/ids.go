@@ -25,14 +25,8 @@ const (
 	IDNodesIMDS             = "nodes.imds"
 )
 
-// Names of the IRSA and Litmus contracts that preflight checks against.
+// Names of the Litmus contract that preflight checks against (IRSA's are podiam's).
 const (
-	// AnnotationRoleARN is the ServiceAccount annotation the pod identity webhook reads.
-	AnnotationRoleARN = "eks.amazonaws.com/role-arn"
-	// AnnotationAudience overrides the token audience (default credcheck.DefaultAudience).
-	AnnotationAudience = "eks.amazonaws.com/audience"
-	// EKSTokenPath is where the webhook mounts the projected token.
-	EKSTokenPath = "/var/run/secrets/eks.amazonaws.com/serviceaccount/token"
 	// LitmusCloudSecret is the Secret Litmus AWS experiments mount static keys
 	// from. Secrets are judged by content; this name only stands in when a
 	// Secret's content could not be read.

@@ -13,6 +13,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/podcred/podcred/pkg/credcheck"
+	"github.com/podcred/podcred/pkg/podiam"
 )
 
 // KubeSource reads what preflight needs from Kubernetes. Namespace-wide
@@ -62,9 +63,9 @@ func (k *KubeSource) serviceAccount(ctx context.Context, ns, name string) SAFact
 // saFact reduces a ServiceAccount to what the checks need.
 func saFact(sa *corev1.ServiceAccount) SAFact {
 	f := SAFact{Found: true}
-	f.RoleARN, f.HasRoleAnnotation = sa.Annotations[AnnotationRoleARN]
-	f.Audience = sa.Annotations[AnnotationAudience]
-	f.AnnotatedAt = annotationTime(sa.ManagedFields, AnnotationRoleARN)
+	f.RoleARN, f.HasRoleAnnotation = sa.Annotations[podiam.AnnotationRoleARN]
+	f.Audience = sa.Annotations[podiam.AnnotationAudience]
+	f.AnnotatedAt = annotationTime(sa.ManagedFields, podiam.AnnotationRoleARN)
 	return f
 }
 
@@ -132,15 +133,15 @@ func podFact(p *corev1.Pod) PodFact {
 		cf := ContainerFact{Name: c.Name}
 		for _, e := range c.Env {
 			switch {
-			case e.Name == credcheck.EnvRoleARN:
+			case e.Name == podiam.EnvRoleARN:
 				cf.RoleARN = e.Value
-			case e.Name == credcheck.EnvTokenFile:
+			case e.Name == podiam.EnvTokenFile:
 				cf.TokenFile = e.Value
 			case isStaticKeyVar(e.Name):
 				cf.StaticKeys = append(cf.StaticKeys, e.Name)
 			}
 		}
-		dir := EKSTokenPath[:strings.LastIndex(EKSTokenPath, "/")]
+		dir := podiam.TokenDir
 		if cf.TokenFile != "" {
 			dir = cf.TokenFile[:max(strings.LastIndex(cf.TokenFile, "/"), 0)]
 		}

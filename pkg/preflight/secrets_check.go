@@ -6,7 +6,7 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
-	"github.com/podcred/podcred/pkg/credcheck"
+	"github.com/podcred/podcred/pkg/podiam"
 	"github.com/podcred/podcred/pkg/report"
 )
 
@@ -81,9 +81,9 @@ func (s *secretFindings) chaosSecrets(f Facts, objs []ChaosObject) {
 			}
 		}
 		for _, e := range o.Env {
-			if e.Name == credcheck.EnvSharedCredsFile {
+			if e.Name == podiam.EnvSharedCredsFile {
 				paths = append(paths, e.Path)
-				what = append(what, "sets "+credcheck.EnvSharedCredsFile)
+				what = append(what, "sets "+podiam.EnvSharedCredsFile)
 				continue
 			}
 			if !e.FromSecret || isStaticKeyVar(e.Name) { // static-env judges those

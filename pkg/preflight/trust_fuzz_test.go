@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/podcred/podcred/pkg/credcheck"
+	"github.com/podcred/podcred/pkg/podiam"
 )
 
 // FuzzParsePolicy feeds arbitrary documents to the policy parser, the trust
@@ -31,9 +31,9 @@ func FuzzParsePolicy(f *testing.F) {
 			return
 		}
 		req := WebIdentityRequest{ProviderARN: "arn:aws:iam::" + corpusAccount + ":oidc-provider/" + corpusHost,
-			Subject: "system:serviceaccount:litmus:litmus-admin", Audience: credcheck.DefaultAudience}
+			Subject: "system:serviceaccount:litmus:litmus-admin", Audience: podiam.DefaultAudience}
 		d := EvaluateTrust(p, req)
-		_ = LintTrust(p, credcheck.RoleARN{Partition: "aws", Account: corpusAccount}, "https://"+corpusHost)
+		_ = LintTrust(p, podiam.RoleARN{Partition: "aws", Account: corpusAccount}, "https://"+corpusHost)
 		if len(doc) < MaxPolicyBytes/3 && strings.HasPrefix(strings.TrimSpace(doc), "{") {
 			q, err := ParsePolicy(url.PathEscape(doc))
 			if err != nil {

@@ -5,7 +5,7 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/podcred/podcred/pkg/credcheck"
+	"github.com/podcred/podcred/pkg/podiam"
 	"github.com/podcred/podcred/pkg/report"
 )
 
@@ -75,7 +75,7 @@ func CorrectIssuerHost(host string) (string, bool) {
 // scheme, an unknown partition, or another partition or account than the
 // role's. issuer may be empty (then issuer-specific findings are skipped);
 // role may be the zero value (then partition and account are not compared).
-func LintTrust(p *PolicyDocument, role credcheck.RoleARN, issuer string) []TrustFinding {
+func LintTrust(p *PolicyDocument, role podiam.RoleARN, issuer string) []TrustFinding {
 	if p == nil {
 		return nil
 	}
@@ -83,7 +83,7 @@ func LintTrust(p *PolicyDocument, role credcheck.RoleARN, issuer string) []Trust
 	add := func(s PolicyStatement, code string, sev report.Status, format string, args ...any) {
 		out = append(out, TrustFinding{Code: code, Severity: sev, Statement: s.Index, Message: fmt.Sprintf(format, args...)})
 	}
-	wantHost := strings.ToLower(credcheck.IssuerHost(issuer))
+	wantHost := strings.ToLower(podiam.IssuerHost(issuer))
 	for _, s := range p.Statements {
 		if !s.ActionApplies(ActionAssumeRoleWithWebIdentity) {
 			continue
@@ -109,7 +109,7 @@ func LintTrust(p *PolicyDocument, role credcheck.RoleARN, issuer string) []Trust
 				add(s, LintProviderMalformed, report.StatusFail, "Federated %q is not an IAM OIDC provider ARN (arn:<partition>:iam::<account>:oidc-provider/<issuer host>)", fed)
 				continue
 			}
-			hosts[strings.ToLower(credcheck.IssuerHost(strings.TrimPrefix(host, "http://")))] = true
+			hosts[strings.ToLower(podiam.IssuerHost(strings.TrimPrefix(host, "http://")))] = true
 			out = append(out, lintProvider(s, fed, part, acct, host, role, wantHost)...)
 		}
 		if len(hosts) > 0 {
@@ -125,7 +125,7 @@ func LintTrust(p *PolicyDocument, role credcheck.RoleARN, issuer string) []Trust
 }
 
 // lintProvider checks one Federated OIDC provider ARN.
-func lintProvider(s PolicyStatement, fed, part, acct, host string, role credcheck.RoleARN, wantHost string) []TrustFinding {
+func lintProvider(s PolicyStatement, fed, part, acct, host string, role podiam.RoleARN, wantHost string) []TrustFinding {
 	var out []TrustFinding
 	add := func(code string, format string, args ...any) {
 		out = append(out, TrustFinding{Code: code, Severity: report.StatusFail, Statement: s.Index, Message: fmt.Sprintf(format, args...)})
@@ -140,7 +140,7 @@ func lintProvider(s PolicyStatement, fed, part, acct, host string, role credchec
 	case strings.HasSuffix(host, "/"):
 		add(LintProviderMalformed, "Federated %q ends with '/'; IAM names providers without a trailing slash", fed)
 	}
-	if !credcheck.KnownPartition(part) {
+	if !podiam.KnownPartition(part) {
 		add(LintProviderPartition, "Federated %q has unknown partition %q (want aws, aws-cn or aws-us-gov)", fed, part)
 	} else if role.Partition != "" && part != role.Partition {
 		add(LintProviderPartition, "Federated %q is in partition %s but the role is in %s", fed, part, role.Partition)

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/podcred/podcred/pkg/credcheck"
+	"github.com/podcred/podcred/pkg/podiam"
 )
 
 const (
@@ -26,7 +26,7 @@ type trustCorpusEntry struct {
 	Sandbox    *bool           `json:"sandbox"`
 	Encode     bool            `json:"encode"`
 	Partition  string          `json:"partition"`
-	IssuerHost string          `json:"credcheck.IssuerHost"`
+	IssuerHost string          `json:"podiam.IssuerHost"`
 	Policy     json.RawMessage `json:"policy"`
 	Requests   []struct {
 		Sub    string `json:"sub"` // namespace:serviceaccount
@@ -38,7 +38,7 @@ type trustCorpusEntry struct {
 
 // render returns the entry's policy text for an account and issuer host,
 // and the provider ARN and role the requests use.
-func (e trustCorpusEntry) render(account, host string) (doc, provider string, role credcheck.RoleARN) {
+func (e trustCorpusEntry) render(account, host string) (doc, provider string, role podiam.RoleARN) {
 	partition := "aws"
 	if e.Partition != "" {
 		partition = e.Partition
@@ -64,7 +64,7 @@ func (e trustCorpusEntry) render(account, host string) (doc, provider string, ro
 	if e.Encode {
 		text = url.PathEscape(text)
 	}
-	return text, provider, credcheck.RoleARN{Partition: partition, Account: account, Path: "/", Name: "corpus"}
+	return text, provider, podiam.RoleARN{Partition: partition, Account: account, Path: "/", Name: "corpus"}
 }
 
 func loadTrustCorpus(t testing.TB) []trustCorpusEntry {
@@ -96,9 +96,9 @@ func TestTrustCorpusDecisionsAndLints(t *testing.T) {
 				ns, sa, _ := strings.Cut(r.Sub, ":")
 				aud := r.Aud
 				if aud == "" {
-					aud = credcheck.DefaultAudience
+					aud = podiam.DefaultAudience
 				}
-				d := EvaluateTrust(p, WebIdentityRequest{ProviderARN: provider, Subject: credcheck.SubjectPrefix + ns + ":" + sa, Audience: aud})
+				d := EvaluateTrust(p, WebIdentityRequest{ProviderARN: provider, Subject: podiam.SubjectPrefix + ns + ":" + sa, Audience: aud})
 				if d.Decision != r.Expect {
 					t.Errorf("%s: decision %s, want %s (allowed by %v, denied by %v, blocked %v)", r.Sub, d.Decision, r.Expect, d.AllowedBy, d.DeniedBy, d.Blocked)
 				}
@@ -287,7 +287,7 @@ func TestLintMessagesNameTheFix(t *testing.T) {
 		t.Fatal(err)
 	}
 	var msgs []string
-	for _, f := range LintTrust(p, credcheck.RoleARN{Partition: "aws", Account: corpusAccount}, "https://"+corpusHost) {
+	for _, f := range LintTrust(p, podiam.RoleARN{Partition: "aws", Account: corpusAccount}, "https://"+corpusHost) {
 		msgs = append(msgs, f.String())
 	}
 	all := strings.Join(msgs, "\n")

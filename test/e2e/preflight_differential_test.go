@@ -17,7 +17,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/podcred/podcred/internal/sandbox"
-	"github.com/podcred/podcred/pkg/credcheck"
+	"github.com/podcred/podcred/pkg/podiam"
 	"github.com/podcred/podcred/pkg/preflight"
 )
 
@@ -87,7 +87,7 @@ func TestTrustAnalyserAgreesWithTheSTSFront(t *testing.T) {
 			t.Fatalf("%s: %v", name, err)
 		}
 		predicted := preflight.EvaluateTrust(policy, preflight.WebIdentityRequest{ProviderARN: provider,
-			Subject: "system:serviceaccount:" + p.ns + ":" + p.sa, Audience: credcheck.DefaultAudience}).Allowed()
+			Subject: "system:serviceaccount:" + p.ns + ":" + p.sa, Audience: podiam.DefaultAudience}).Allowed()
 		ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 		path, err := s.MintToken(ctx, p.ns, p.sa, "", sandbox.STSAudience, sandbox.MinTokenTTL)
 		if err != nil {

@@ -1,4 +1,4 @@
-package credcheck
+package podiam
 
 import (
 	"context"
@@ -88,7 +88,7 @@ func Classify(op string, err error) *CallError {
 	)
 	switch {
 	case errors.As(err, &de) || errors.As(err, &xe):
-		ce.Code, ce.Message = "MalformedResponse", "the answer could not be parsed: "+rootMessage(err)
+		ce.Code, ce.Message = "MalformedResponse", "the answer could not be parsed: "+RootMessage(err)
 	case errors.As(err, &ae):
 		ce.Code, ce.Message = ae.ErrorCode(), ae.ErrorMessage()
 		if refusalCodes[ce.Code] {
@@ -107,15 +107,15 @@ func Classify(op string, err error) *CallError {
 		case errors.As(err, &ne) && ne.Timeout():
 			ce.Code, ce.Message = "Timeout", ne.Error()
 		default:
-			ce.Code, ce.Message = "RequestError", rootMessage(err)
+			ce.Code, ce.Message = "RequestError", RootMessage(err)
 		}
 	}
 	return ce
 }
 
-// rootMessage returns the innermost error's message, which for SDK errors is
+// RootMessage returns the innermost error's message, which for SDK errors is
 // the useful part (the outer layers repeat operation and service names).
-func rootMessage(err error) string {
+func RootMessage(err error) string {
 	for {
 		u := errors.Unwrap(err)
 		if u == nil {

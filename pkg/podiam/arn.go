@@ -1,4 +1,4 @@
-package credcheck
+package podiam
 
 import (
 	"fmt"
@@ -72,4 +72,24 @@ func ParseRoleARN(s string) (RoleARN, error) {
 		return RoleARN{}, fmt.Errorf("role ARN %q has an invalid path %q", s, path)
 	}
 	return RoleARN{Partition: partition, Account: account, Path: path, Name: name}, nil
+}
+
+// IssuerHost strips the scheme from an issuer URL: IAM names OIDC providers
+// and condition keys by host and path.
+func IssuerHost(iss string) string {
+	return strings.TrimSuffix(strings.TrimPrefix(iss, "https://"), "/")
+}
+
+// ProviderARN is the ARN of the IAM OIDC provider for an issuer in the role's account.
+func ProviderARN(role RoleARN, issuer string) string {
+	return fmt.Sprintf("arn:%s:iam::%s:oidc-provider/%s", role.Partition, role.Account, IssuerHost(issuer))
+}
+
+// TrustStatement renders the trust-policy statement that lets exactly
+// system:serviceaccount:<ns>:<sa> assume the role through the issuer's provider.
+func TrustStatement(role RoleARN, issuer, namespace, sa, audience string) string {
+	host := IssuerHost(issuer)
+	return fmt.Sprintf(`{"Effect":"Allow","Principal":{"Federated":%q},"Action":"sts:AssumeRoleWithWebIdentity",`+
+		`"Condition":{"StringEquals":{"%s:sub":"%s","%s:aud":%q}}}`,
+		ProviderARN(role, issuer), host, Subject(namespace, sa), host, audience)
 }
