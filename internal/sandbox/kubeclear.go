@@ -68,7 +68,9 @@ func waitNoPods(ctx context.Context, client kubernetes.Interface, w *World, prio
 			if time.Now().After(deadline) {
 				return fmt.Errorf("namespace %s: %d pods still there after deletion", ns.Name, len(pods.Items))
 			}
-			time.Sleep(50 * time.Millisecond)
+			if err := sleepCtx(ctx, 50*time.Millisecond); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"net/netip"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -12,6 +14,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
 )
 
 func TestParseProcAddr(t *testing.T) {
@@ -79,12 +82,19 @@ func TestExportsAreShellQuoted(t *testing.T) {
 }
 
 func TestProcStopKillsTheWholeProcessGroup(t *testing.T) {
-	p, err := StartProc(ProcSpec{Name: "sleeper", Path: "/bin/sh", Args: []string{"-c", "sleep 300 & echo $! > child.pid; trap '' TERM; wait"}, LogDir: t.TempDir()})
+	dir := t.TempDir()
+	pidFile := filepath.Join(dir, "child.pid")
+	// Once child.pid exists the shell ignores SIGTERM (its child, started before the trap, does not).
+	p, err := StartProc(ProcSpec{Name: "sleeper", Path: "/bin/sh", LogDir: dir,
+		Args: []string{"-c", "sleep 300 & trap '' TERM; echo $! > " + pidFile + ".tmp && mv " + pidFile + ".tmp " + pidFile + "; wait"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = p.Stop(time.Second) })
-	time.Sleep(200 * time.Millisecond)
+	started := func(context.Context) (bool, error) { _, err := os.Stat(pidFile); return err == nil, nil }
+	if err := wait.PollUntilContextTimeout(t.Context(), 10*time.Millisecond, 10*time.Second, true, started); err != nil {
+		t.Fatalf("the shell never started its child: %v", err)
+	}
 	start := time.Now()
 	if err := p.Stop(500 * time.Millisecond); err != nil { // the shell ignores SIGTERM: SIGKILL follows
 		t.Fatal(err)
