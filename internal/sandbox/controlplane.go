@@ -19,10 +19,9 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
-)
 
-// STSAudience is the audience IRSA tokens carry.
-const STSAudience = "sts.amazonaws.com"
+	"github.com/podcred/podcred/pkg/podiam"
+)
 
 // ControlPlaneOptions configures StartControlPlane.
 type ControlPlaneOptions struct {
@@ -176,7 +175,7 @@ func apiserverArgs(dir, etcdURL string, port int, issuer, jwksURL string, p *pki
 		"--service-account-key-file=" + p.saPublicFile,
 		"--service-account-signing-key-file=" + p.saKeyFile,
 		"--service-account-jwks-uri=" + jwksURL,
-		"--api-audiences=" + issuer + "," + STSAudience,
+		"--api-audiences=" + issuer + "," + podiam.DefaultAudience,
 		"--service-cluster-ip-range=10.100.0.0/16",
 		"--allow-privileged=true",
 		"--profiling=false",

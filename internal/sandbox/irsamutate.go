@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/podcred/podcred/pkg/podiam"
 )
 
 // More names of the EKS pod identity webhook's contract (aws/amazon-eks-pod-identity-webhook
@@ -32,15 +34,15 @@ type irsaPatch struct {
 // irsaPatchFor returns the webhook's configuration for pod of sa, or false
 // when sa carries no role-arn annotation (the pod is left alone).
 func irsaPatchFor(pod *corev1.Pod, sa *corev1.ServiceAccount, region string) (irsaPatch, bool) {
-	if sa == nil || sa.Annotations[RoleARNAnnotation] == "" {
+	if sa == nil || sa.Annotations[podiam.AnnotationRoleARN] == "" {
 		return irsaPatch{}, false
 	}
-	p := irsaPatch{roleARN: sa.Annotations[RoleARNAnnotation], audience: STSAudience, expSecs: defaultExpSecs,
+	p := irsaPatch{roleARN: sa.Annotations[podiam.AnnotationRoleARN], audience: podiam.DefaultAudience, expSecs: defaultExpSecs,
 		regionalSTS: sa.Annotations[RegionalSTSAnnotation] != "false", region: region, skip: map[string]bool{}}
-	if a := sa.Annotations[AudienceAnnotation]; a != "" {
+	if a := sa.Annotations[podiam.AnnotationAudience]; a != "" {
 		p.audience = a
 	}
-	for _, v := range []string{sa.Annotations[TokenExpirationAnnotation], pod.Annotations[TokenExpirationAnnotation]} {
+	for _, v := range []string{sa.Annotations[podiam.AnnotationTokenExpiration], pod.Annotations[podiam.AnnotationTokenExpiration]} {
 		if s, err := strconv.ParseInt(v, 10, 64); err == nil {
 			p.expSecs = max(s, minExpSecs)
 		}
@@ -65,12 +67,12 @@ func (p irsaPatch) apply(spec *corev1.PodSpec) {
 		}
 	}
 	for _, v := range spec.Volumes {
-		if v.Name == tokenVolume {
+		if v.Name == podiam.TokenVolume {
 			return
 		}
 	}
 	exp := p.expSecs
-	spec.Volumes = append(spec.Volumes, corev1.Volume{Name: tokenVolume, VolumeSource: corev1.VolumeSource{
+	spec.Volumes = append(spec.Volumes, corev1.Volume{Name: podiam.TokenVolume, VolumeSource: corev1.VolumeSource{
 		Projected: &corev1.ProjectedVolumeSource{Sources: []corev1.VolumeProjection{{
 			ServiceAccountToken: &corev1.ServiceAccountTokenProjection{Audience: p.audience, ExpirationSeconds: &exp, Path: "token"},
 		}}},
@@ -79,21 +81,21 @@ func (p irsaPatch) apply(spec *corev1.PodSpec) {
 
 // applyContainer is the webhook's addEnvToContainer for web identity.
 func (p irsaPatch) applyContainer(c *corev1.Container) {
-	if !hasEnv(c.Env, "AWS_STS_REGIONAL_ENDPOINTS") && p.regionalSTS {
-		c.Env = append(c.Env, corev1.EnvVar{Name: "AWS_STS_REGIONAL_ENDPOINTS", Value: "regional"})
+	if !hasEnv(c.Env, podiam.EnvSTSRegionalEndpoints) && p.regionalSTS {
+		c.Env = append(c.Env, corev1.EnvVar{Name: podiam.EnvSTSRegionalEndpoints, Value: "regional"})
 	}
-	if !hasEnv(c.Env, "AWS_REGION") && !hasEnv(c.Env, "AWS_DEFAULT_REGION") && p.region != "" {
-		c.Env = append(c.Env, corev1.EnvVar{Name: "AWS_DEFAULT_REGION", Value: p.region}, corev1.EnvVar{Name: "AWS_REGION", Value: p.region})
+	if !hasEnv(c.Env, podiam.EnvRegion) && !hasEnv(c.Env, podiam.EnvDefaultRegion) && p.region != "" {
+		c.Env = append(c.Env, corev1.EnvVar{Name: podiam.EnvDefaultRegion, Value: p.region}, corev1.EnvVar{Name: podiam.EnvRegion, Value: p.region})
 	}
-	if !hasEnv(c.Env, "AWS_ROLE_ARN") && !hasEnv(c.Env, "AWS_WEB_IDENTITY_TOKEN_FILE") {
-		c.Env = append(c.Env, corev1.EnvVar{Name: "AWS_ROLE_ARN", Value: p.roleARN}, corev1.EnvVar{Name: "AWS_WEB_IDENTITY_TOKEN_FILE", Value: TokenPath})
+	if !hasEnv(c.Env, podiam.EnvRoleARN) && !hasEnv(c.Env, podiam.EnvTokenFile) {
+		c.Env = append(c.Env, corev1.EnvVar{Name: podiam.EnvRoleARN, Value: p.roleARN}, corev1.EnvVar{Name: podiam.EnvTokenFile, Value: podiam.TokenPath})
 	}
 	for _, m := range c.VolumeMounts {
-		if m.Name == tokenVolume {
+		if m.Name == podiam.TokenVolume {
 			return
 		}
 	}
-	c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: tokenVolume, ReadOnly: true, MountPath: TokenDir})
+	c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: podiam.TokenVolume, ReadOnly: true, MountPath: podiam.TokenDir})
 }
 
 // loopbackPod is the sandbox's own deviation from EKS, applied to every pod the

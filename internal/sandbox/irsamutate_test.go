@@ -7,6 +7,8 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/podcred/podcred/pkg/podiam"
 )
 
 // These cases follow aws/amazon-eks-pod-identity-webhook pkg/handler/testdata
@@ -14,7 +16,7 @@ import (
 func TestIRSAPatchFollowsThePodIdentityWebhookContract(t *testing.T) {
 	role := "arn:aws:iam::111122223333:role/chaos"
 	sa := func(ann map[string]string) *corev1.ServiceAccount {
-		a := map[string]string{RoleARNAnnotation: role}
+		a := map[string]string{podiam.AnnotationRoleARN: role}
 		for k, v := range ann {
 			a[k] = v
 		}
@@ -36,12 +38,12 @@ func TestIRSAPatchFollowsThePodIdentityWebhookContract(t *testing.T) {
 		skipped    string
 		keptRegion string
 	}{
-		{name: "defaults: 86400 s, sts audience, regional, init containers too", pod: pod(nil), sa: sa(nil), wantExp: 86400, wantAud: STSAudience, regional: true},
-		{name: "the pod's token-expiration beats the ServiceAccount's", pod: pod(map[string]string{TokenExpirationAnnotation: "3600"}), sa: sa(map[string]string{TokenExpirationAnnotation: "7200"}), wantExp: 3600, wantAud: STSAudience, regional: true},
-		{name: "an expiration under 600 s is raised to 600", pod: pod(nil), sa: sa(map[string]string{TokenExpirationAnnotation: "60"}), wantExp: 600, wantAud: STSAudience, regional: true},
-		{name: "audience and sts-regional-endpoints from the ServiceAccount", pod: pod(nil), sa: sa(map[string]string{AudienceAnnotation: "custom", RegionalSTSAnnotation: "false"}), wantExp: 86400, wantAud: "custom"},
-		{name: "skip-containers leaves the named containers alone", pod: pod(map[string]string{SkipContainersAnnotation: "sidecar, gate"}), sa: sa(nil), wantExp: 86400, wantAud: STSAudience, regional: true, skipped: "sidecar,gate"},
-		{name: "a region the container sets is kept", pod: pod(nil, corev1.EnvVar{Name: "AWS_REGION", Value: "eu-west-1"}), sa: sa(nil), wantExp: 86400, wantAud: STSAudience, regional: true, keptRegion: "eu-west-1"},
+		{name: "defaults: 86400 s, sts audience, regional, init containers too", pod: pod(nil), sa: sa(nil), wantExp: 86400, wantAud: podiam.DefaultAudience, regional: true},
+		{name: "the pod's token-expiration beats the ServiceAccount's", pod: pod(map[string]string{podiam.AnnotationTokenExpiration: "3600"}), sa: sa(map[string]string{podiam.AnnotationTokenExpiration: "7200"}), wantExp: 3600, wantAud: podiam.DefaultAudience, regional: true},
+		{name: "an expiration under 600 s is raised to 600", pod: pod(nil), sa: sa(map[string]string{podiam.AnnotationTokenExpiration: "60"}), wantExp: 600, wantAud: podiam.DefaultAudience, regional: true},
+		{name: "audience and sts-regional-endpoints from the ServiceAccount", pod: pod(nil), sa: sa(map[string]string{podiam.AnnotationAudience: "custom", RegionalSTSAnnotation: "false"}), wantExp: 86400, wantAud: "custom"},
+		{name: "skip-containers leaves the named containers alone", pod: pod(map[string]string{SkipContainersAnnotation: "sidecar, gate"}), sa: sa(nil), wantExp: 86400, wantAud: podiam.DefaultAudience, regional: true, skipped: "sidecar,gate"},
+		{name: "a region the container sets is kept", pod: pod(nil, corev1.EnvVar{Name: "AWS_REGION", Value: "eu-west-1"}), sa: sa(nil), wantExp: 86400, wantAud: podiam.DefaultAudience, regional: true, keptRegion: "eu-west-1"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -52,7 +54,7 @@ func TestIRSAPatchFollowsThePodIdentityWebhookContract(t *testing.T) {
 			spec := *tc.pod.Spec.DeepCopy()
 			p.apply(&spec)
 			p.apply(&spec) // idempotent, as the webhook's existence checks make it
-			if len(spec.Volumes) != 1 || spec.Volumes[0].Name != tokenVolume {
+			if len(spec.Volumes) != 1 || spec.Volumes[0].Name != podiam.TokenVolume {
 				t.Fatalf("volumes %+v", spec.Volumes)
 			}
 			tok := spec.Volumes[0].Projected.Sources[0].ServiceAccountToken
@@ -75,7 +77,7 @@ func TestIRSAPatchFollowsThePodIdentityWebhookContract(t *testing.T) {
 					}
 					continue
 				}
-				if env["AWS_ROLE_ARN"] != role || env["AWS_WEB_IDENTITY_TOKEN_FILE"] != TokenPath {
+				if env["AWS_ROLE_ARN"] != role || env["AWS_WEB_IDENTITY_TOKEN_FILE"] != podiam.TokenPath {
 					t.Errorf("%s env %v", c.Name, env)
 				}
 				if (env["AWS_STS_REGIONAL_ENDPOINTS"] == "regional") != tc.regional {
@@ -88,7 +90,7 @@ func TestIRSAPatchFollowsThePodIdentityWebhookContract(t *testing.T) {
 				} else if env["AWS_REGION"] != "us-east-1" || env["AWS_DEFAULT_REGION"] != "us-east-1" {
 					t.Errorf("%s region env %v", c.Name, env)
 				}
-				if len(c.VolumeMounts) != 1 || c.VolumeMounts[0].MountPath != TokenDir || !c.VolumeMounts[0].ReadOnly {
+				if len(c.VolumeMounts) != 1 || c.VolumeMounts[0].MountPath != podiam.TokenDir || !c.VolumeMounts[0].ReadOnly {
 					t.Errorf("%s mounts %+v", c.Name, c.VolumeMounts)
 				}
 			}

@@ -16,6 +16,7 @@ import (
 	"k8s.io/client-go/restmapper"
 
 	"github.com/podcred/podcred/deploy"
+	"github.com/podcred/podcred/pkg/podiam"
 )
 
 // Labels and names the sandbox puts on what it creates.
@@ -98,9 +99,9 @@ func (k *kubeLoader) applyNamespace(ctx context.Context, w *World, ns Namespace)
 		}
 		switch {
 		case s.RoleArn != "":
-			sa.Annotations[RoleARNAnnotation] = s.RoleArn
+			sa.Annotations[podiam.AnnotationRoleARN] = s.RoleArn
 		case s.Role != "":
-			sa.Annotations[RoleARNAnnotation] = RoleARN(w.Account, s.Role)
+			sa.Annotations[podiam.AnnotationRoleARN] = RoleARN(w.Account, s.Role)
 		}
 		created, err := k.client.CoreV1().ServiceAccounts(ns.Name).Create(ctx, sa, metav1.CreateOptions{})
 		if err != nil {

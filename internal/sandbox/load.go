@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/eks"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+
+	"github.com/podcred/podcred/pkg/podiam"
 )
 
 // Load switches the running sandbox to another world: it deletes what the
@@ -104,7 +106,7 @@ func (s *Sandbox) mintWorldTokens(ctx context.Context, w *World) error {
 			if !annotated[p.ServiceAccount] {
 				continue
 			}
-			if _, err := s.MintToken(ctx, ns.Name, p.ServiceAccount, p.Name, STSAudience, 24*time.Hour); err != nil {
+			if _, err := s.MintToken(ctx, ns.Name, p.ServiceAccount, p.Name, podiam.DefaultAudience, 24*time.Hour); err != nil {
 				return err
 			}
 		}

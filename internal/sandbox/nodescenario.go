@@ -10,12 +10,14 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/podcred/podcred/pkg/podiam"
 )
 
 // irsaEnv are the variables the pod identity webhook injects; a scenario pod
 // leaves them to the node's webhook instead of copying them from its stand-in.
-var irsaEnv = map[string]bool{"AWS_ROLE_ARN": true, "AWS_WEB_IDENTITY_TOKEN_FILE": true, "AWS_REGION": true,
-	"AWS_DEFAULT_REGION": true, "AWS_STS_REGIONAL_ENDPOINTS": true}
+var irsaEnv = map[string]bool{podiam.EnvRoleARN: true, podiam.EnvTokenFile: true, podiam.EnvRegion: true,
+	podiam.EnvDefaultRegion: true, podiam.EnvSTSRegionalEndpoints: true}
 
 // CanRunInPod reports whether a scenario can run as a real pod on the node,
 // and why not. An expired projected token cannot be had from a kubelet (the
@@ -43,7 +45,7 @@ func (s *Sandbox) scenarioPod(stand *corev1.Pod, sc Scenario) *corev1.Pod {
 	var vols []corev1.Volume
 	keep := map[string]bool{}
 	for _, v := range stand.Spec.Volumes {
-		if v.Name != tokenVolume && !strings.HasPrefix(v.Name, "kube-api-access-") {
+		if v.Name != podiam.TokenVolume && !strings.HasPrefix(v.Name, "kube-api-access-") {
 			vols, keep[v.Name] = append(vols, v), true
 		}
 	}
@@ -127,8 +129,8 @@ func (s *Sandbox) createScenarioPod(ctx context.Context, p *corev1.Pod, beforeAn
 	if err != nil {
 		return err
 	}
-	role := sa.Annotations[RoleARNAnnotation]
-	delete(sa.Annotations, RoleARNAnnotation)
+	role := sa.Annotations[podiam.AnnotationRoleARN]
+	delete(sa.Annotations, podiam.AnnotationRoleARN)
 	if sa, err = sas.Update(ctx, sa, metav1.UpdateOptions{}); err != nil {
 		return err
 	}
@@ -136,7 +138,7 @@ func (s *Sandbox) createScenarioPod(ctx context.Context, p *corev1.Pod, beforeAn
 	if sa.Annotations == nil {
 		sa.Annotations = map[string]string{}
 	}
-	sa.Annotations[RoleARNAnnotation] = role
+	sa.Annotations[podiam.AnnotationRoleARN] = role
 	_, err = sas.Update(ctx, sa, metav1.UpdateOptions{})
 	if cerr != nil {
 		return cerr

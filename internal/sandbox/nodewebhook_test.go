@@ -10,11 +10,13 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes/fake"
+
+	"github.com/podcred/podcred/pkg/podiam"
 )
 
 func TestPodWebhookPatchesIRSAThenLoopback(t *testing.T) {
 	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "runner", Namespace: "litmus",
-		Annotations: map[string]string{RoleARNAnnotation: "arn:aws:iam::111122223333:role/chaos"}}}
+		Annotations: map[string]string{podiam.AnnotationRoleARN: "arn:aws:iam::111122223333:role/chaos"}}}
 	w := &podWebhook{client: fake.NewClientset(sa), region: "eu-west-1", loopback: func() []corev1.EnvVar {
 		return []corev1.EnvVar{{Name: "KUBERNETES_SERVICE_HOST", Value: "127.0.0.1"}, {Name: "AWS_EC2_METADATA_SERVICE_ENDPOINT", Value: "http://127.0.0.1:1"}}
 	}}

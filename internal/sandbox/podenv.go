@@ -11,6 +11,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/podcred/podcred/pkg/podiam"
 )
 
 // PodEnvOptions change what AgentEnv-like helpers produce.
@@ -33,7 +35,7 @@ func (s *Sandbox) MintToken(ctx context.Context, ns, sa, pod, audience string, t
 		return "", err
 	}
 	name := "token"
-	if audience != STSAudience {
+	if audience != podiam.DefaultAudience {
 		name = "token-" + strings.ToLower(envName(audience))
 	}
 	path := filepath.Join(s.dir, "tokens", ns, sa, orNone(pod), name)

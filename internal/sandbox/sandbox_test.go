@@ -29,6 +29,8 @@ import (
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/podcred/podcred/pkg/podiam"
 )
 
 const worldsDir = "../../examples/worlds"
@@ -194,7 +196,7 @@ func TestSandboxDemoWorld(t *testing.T) {
 	})
 
 	t.Run("a minted token is what the kubelet projects", func(t *testing.T) {
-		path, err := s.MintToken(ctx, "litmus", "litmus-admin", "ec2-terminate-runner", STSAudience, MinTokenTTL)
+		path, err := s.MintToken(ctx, "litmus", "litmus-admin", "ec2-terminate-runner", podiam.DefaultAudience, MinTokenTTL)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -215,13 +217,13 @@ func TestSandboxDemoWorld(t *testing.T) {
 		boundPod, _ := k8s["pod"].(map[string]any)
 		aud, _ := claims["aud"].([]any)
 		if claims["iss"] != s.Issuer() || claims["sub"] != "system:serviceaccount:litmus:litmus-admin" ||
-			len(aud) != 1 || aud[0] != STSAudience || boundPod["name"] != pod.Name || boundPod["uid"] != string(pod.UID) {
+			len(aud) != 1 || aud[0] != podiam.DefaultAudience || boundPod["name"] != pod.Name || boundPod["uid"] != string(pod.UID) {
 			t.Fatalf("claims %v", claims)
 		}
 	})
 
 	t.Run("STS through the front lets the healthy SA in", func(t *testing.T) {
-		path, err := s.MintToken(ctx, "litmus", "litmus-admin", "ec2-terminate-runner", STSAudience, time.Hour)
+		path, err := s.MintToken(ctx, "litmus", "litmus-admin", "ec2-terminate-runner", podiam.DefaultAudience, time.Hour)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -249,7 +251,7 @@ func TestSandboxDemoWorld(t *testing.T) {
 	})
 
 	t.Run("STS refuses a trust policy naming another namespace", func(t *testing.T) {
-		path, err := s.MintToken(ctx, "litmus", "wrong-namespace", "wrong-namespace-runner", STSAudience, time.Hour)
+		path, err := s.MintToken(ctx, "litmus", "wrong-namespace", "wrong-namespace-runner", podiam.DefaultAudience, time.Hour)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -258,7 +260,7 @@ func TestSandboxDemoWorld(t *testing.T) {
 	})
 
 	t.Run("STS refuses an expired token signed by the cluster's key", func(t *testing.T) {
-		path, err := s.MintExpiredToken(ctx, "litmus", "litmus-admin", "ec2-terminate-runner", STSAudience, time.Hour)
+		path, err := s.MintExpiredToken(ctx, "litmus", "litmus-admin", "ec2-terminate-runner", podiam.DefaultAudience, time.Hour)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -367,7 +369,7 @@ func TestSandboxDemoWorld(t *testing.T) {
 	})
 
 	t.Run("the AWS CLI gets the same answers as the SDK", func(t *testing.T) {
-		allowed, err := s.MintToken(ctx, "litmus", "litmus-admin", "ec2-terminate-runner", STSAudience, time.Hour)
+		allowed, err := s.MintToken(ctx, "litmus", "litmus-admin", "ec2-terminate-runner", podiam.DefaultAudience, time.Hour)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -378,7 +380,7 @@ func TestSandboxDemoWorld(t *testing.T) {
 		if !strings.Contains(out, "assumed-role/chaos-ec2/cli-test") {
 			t.Fatalf("aws cli output %q", out)
 		}
-		refused, err := s.MintToken(ctx, "litmus", "wildcard-equals", "wildcard-equals-runner", STSAudience, time.Hour)
+		refused, err := s.MintToken(ctx, "litmus", "wildcard-equals", "wildcard-equals-runner", podiam.DefaultAudience, time.Hour)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -15,6 +15,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
+
+	"github.com/podcred/podcred/pkg/podiam"
 )
 
 func TestParseProcAddr(t *testing.T) {
@@ -32,22 +34,22 @@ func TestParseProcAddr(t *testing.T) {
 }
 
 func TestInjectIRSALikeThePodIdentityWebhook(t *testing.T) {
-	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Annotations: map[string]string{RoleARNAnnotation: "arn:aws:iam::123456789012:role/r"}}}
+	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Annotations: map[string]string{podiam.AnnotationRoleARN: "arn:aws:iam::123456789012:role/r"}}}
 	pod := &corev1.Pod{Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Env: []corev1.EnvVar{{Name: "AWS_REGION", Value: "keep-me"}}}}}}
 	injectIRSA(pod, sa, "eu-west-1")
 	env := map[string]string{}
 	for _, e := range pod.Spec.Containers[0].Env {
 		env[e.Name] = e.Value
 	}
-	if env["AWS_ROLE_ARN"] != "arn:aws:iam::123456789012:role/r" || env["AWS_WEB_IDENTITY_TOKEN_FILE"] != TokenPath ||
+	if env["AWS_ROLE_ARN"] != "arn:aws:iam::123456789012:role/r" || env["AWS_WEB_IDENTITY_TOKEN_FILE"] != podiam.TokenPath ||
 		env["AWS_REGION"] != "keep-me" || env["AWS_DEFAULT_REGION"] != "eu-west-1" || env["AWS_STS_REGIONAL_ENDPOINTS"] != "regional" {
 		t.Fatalf("env %v", env)
 	}
 	vol := pod.Spec.Volumes[0].Projected.Sources[0].ServiceAccountToken
-	if vol.Audience != STSAudience || *vol.ExpirationSeconds != 86400 || vol.Path != "token" {
+	if vol.Audience != podiam.DefaultAudience || *vol.ExpirationSeconds != 86400 || vol.Path != "token" {
 		t.Fatalf("token volume %+v", vol)
 	}
-	if m := pod.Spec.Containers[0].VolumeMounts[0]; m.MountPath != TokenDir || !m.ReadOnly {
+	if m := pod.Spec.Containers[0].VolumeMounts[0]; m.MountPath != podiam.TokenDir || !m.ReadOnly {
 		t.Fatalf("mount %+v", m)
 	}
 
@@ -59,10 +61,10 @@ func TestInjectIRSALikeThePodIdentityWebhook(t *testing.T) {
 }
 
 func TestHostPathRewritesPathsInsideMounts(t *testing.T) {
-	k := &kubelet{mounts: map[string]string{"/tmp": "/sb/fs/tmp", TokenDir: "/sb/fs" + TokenDir}}
+	k := &kubelet{mounts: map[string]string{"/tmp": "/sb/fs/tmp", podiam.TokenDir: "/sb/fs" + podiam.TokenDir}}
 	for in, want := range map[string]string{
 		"/tmp/cloud_config.yml": "/sb/fs/tmp/cloud_config.yml",
-		TokenPath:               "/sb/fs" + TokenPath,
+		podiam.TokenPath:        "/sb/fs" + podiam.TokenPath,
 		"/tmpx/file":            "/tmpx/file",
 		"us-east-1":             "us-east-1",
 	} {

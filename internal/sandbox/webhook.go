@@ -4,43 +4,36 @@ import (
 	"strconv"
 
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/podcred/podcred/pkg/podiam"
 )
 
-// Names of the IRSA contract, as the EKS pod identity webhook writes them.
-const (
-	RoleARNAnnotation         = "eks.amazonaws.com/role-arn"
-	AudienceAnnotation        = "eks.amazonaws.com/audience"
-	TokenExpirationAnnotation = "eks.amazonaws.com/token-expiration"
-	// TokenDir is where the webhook mounts the projected token; TokenPath is the file.
-	TokenDir       = "/var/run/secrets/eks.amazonaws.com/serviceaccount"
-	TokenPath      = TokenDir + "/token"
-	tokenVolume    = "aws-iam-token"
-	defaultExpSecs = int64(86400)
-)
+// defaultExpSecs is the webhook's default token lifetime.
+const defaultExpSecs = int64(86400)
 
 // injectIRSA mutates pod as the pod identity webhook does for a ServiceAccount
 // carrying a role annotation: AWS_* variables in every container, and the
 // projected token volume (audience sts.amazonaws.com, 86400 s) mounted read-only.
 // It does nothing when the SA has no role annotation.
 func injectIRSA(pod *corev1.Pod, sa *corev1.ServiceAccount, region string) {
-	roleARN := sa.Annotations[RoleARNAnnotation]
+	roleARN := sa.Annotations[podiam.AnnotationRoleARN]
 	if roleARN == "" {
 		return
 	}
-	audience := STSAudience
-	if a := sa.Annotations[AudienceAnnotation]; a != "" {
+	audience := podiam.DefaultAudience
+	if a := sa.Annotations[podiam.AnnotationAudience]; a != "" {
 		audience = a
 	}
 	exp := defaultExpSecs
-	if s, err := strconv.ParseInt(sa.Annotations[TokenExpirationAnnotation], 10, 64); err == nil && s >= 600 {
+	if s, err := strconv.ParseInt(sa.Annotations[podiam.AnnotationTokenExpiration], 10, 64); err == nil && s >= 600 {
 		exp = s
 	}
 	env := []corev1.EnvVar{
-		{Name: "AWS_STS_REGIONAL_ENDPOINTS", Value: "regional"},
-		{Name: "AWS_DEFAULT_REGION", Value: region},
-		{Name: "AWS_REGION", Value: region},
-		{Name: "AWS_ROLE_ARN", Value: roleARN},
-		{Name: "AWS_WEB_IDENTITY_TOKEN_FILE", Value: TokenPath},
+		{Name: podiam.EnvSTSRegionalEndpoints, Value: "regional"},
+		{Name: podiam.EnvDefaultRegion, Value: region},
+		{Name: podiam.EnvRegion, Value: region},
+		{Name: podiam.EnvRoleARN, Value: roleARN},
+		{Name: podiam.EnvTokenFile, Value: podiam.TokenPath},
 	}
 	for i := range pod.Spec.Containers {
 		c := &pod.Spec.Containers[i]
@@ -49,10 +42,10 @@ func injectIRSA(pod *corev1.Pod, sa *corev1.ServiceAccount, region string) {
 				c.Env = append(c.Env, e)
 			}
 		}
-		c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: tokenVolume, MountPath: TokenDir, ReadOnly: true})
+		c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: podiam.TokenVolume, MountPath: podiam.TokenDir, ReadOnly: true})
 	}
 	pod.Spec.Volumes = append(pod.Spec.Volumes, corev1.Volume{
-		Name: tokenVolume,
+		Name: podiam.TokenVolume,
 		VolumeSource: corev1.VolumeSource{Projected: &corev1.ProjectedVolumeSource{
 			Sources: []corev1.VolumeProjection{{ServiceAccountToken: &corev1.ServiceAccountTokenProjection{
 				Audience: audience, ExpirationSeconds: &exp, Path: "token",

@@ -4,6 +4,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/podcred/podcred/pkg/podiam"
 )
 
 func TestEveryExampleWorldIsValid(t *testing.T) {
@@ -68,7 +70,7 @@ func TestWorldDefaults(t *testing.T) {
 	if w.Account != DefaultAccount || w.Region != DefaultRegion || w.Cluster.Name != DefaultClusterName || w.IMDS != IMDSBlocked {
 		t.Errorf("defaults: %+v", w)
 	}
-	if p := w.OIDCProviders[0]; len(p.ClientIDs) != 1 || p.ClientIDs[0] != STSAudience || len(p.Thumbprints) != 1 {
+	if p := w.OIDCProviders[0]; len(p.ClientIDs) != 1 || p.ClientIDs[0] != podiam.DefaultAudience || len(p.Thumbprints) != 1 {
 		t.Errorf("provider defaults: %+v", p)
 	}
 }

@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"sigs.k8s.io/yaml"
+
+	"github.com/podcred/podcred/pkg/podiam"
 )
 
 // LoadWorld reads and validates a world file.
@@ -139,7 +141,7 @@ func (w *World) setDefaults() {
 	for i := range w.OIDCProviders {
 		p := &w.OIDCProviders[i]
 		if len(p.ClientIDs) == 0 {
-			p.ClientIDs = []string{STSAudience}
+			p.ClientIDs = []string{podiam.DefaultAudience}
 		}
 		if len(p.Thumbprints) == 0 {
 			p.Thumbprints = []string{DefaultThumbprint}

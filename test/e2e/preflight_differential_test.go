@@ -89,7 +89,7 @@ func TestTrustAnalyserAgreesWithTheSTSFront(t *testing.T) {
 		predicted := preflight.EvaluateTrust(policy, preflight.WebIdentityRequest{ProviderARN: provider,
 			Subject: "system:serviceaccount:" + p.ns + ":" + p.sa, Audience: podiam.DefaultAudience}).Allowed()
 		ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
-		path, err := s.MintToken(ctx, p.ns, p.sa, "", sandbox.STSAudience, sandbox.MinTokenTTL)
+		path, err := s.MintToken(ctx, p.ns, p.sa, "", podiam.DefaultAudience, sandbox.MinTokenTTL)
 		if err != nil {
 			cancel()
 			t.Fatalf("%s: mint token: %v", name, err)

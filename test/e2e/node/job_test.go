@@ -9,6 +9,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/podcred/podcred/internal/sandbox"
+	"github.com/podcred/podcred/pkg/podiam"
 	"github.com/podcred/podcred/pkg/verdict"
 )
 
@@ -41,7 +42,7 @@ func TestShippedJobRunsToCompletionOnTheNode(t *testing.T) {
 	for _, e := range ctr.Env {
 		env[e.Name] = e.Value
 	}
-	if env["AWS_WEB_IDENTITY_TOKEN_FILE"] != sandbox.TokenPath || env["AWS_ROLE_ARN"] == "" {
+	if env["AWS_WEB_IDENTITY_TOKEN_FILE"] != podiam.TokenPath || env["AWS_ROLE_ARN"] == "" {
 		t.Errorf("webhook env: %v", env)
 	}
 	if ctr.SecurityContext == nil || ctr.SecurityContext.ReadOnlyRootFilesystem == nil || !*ctr.SecurityContext.ReadOnlyRootFilesystem {
