@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -9,10 +8,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -60,12 +57,6 @@ It reports median and p95 wall time, the ratio, the agent's binary size and peak
 	cmd.Flags().DurationVar(&o.auditLatency, "audit-latency", 50*time.Millisecond, "latency the STS front adds to every AWS call during the audit")
 	cmd.Flags().StringVar(&o.preflight, "preflight", "", "podcred-preflight binary (default: <bin-dir>/podcred-preflight)")
 	return cmd
-}
-
-// sample is one timed process run.
-type sample struct {
-	wall   time.Duration
-	maxRSS int64 // KiB
 }
 
 func (o *benchOptions) run(ctx context.Context, stdout io.Writer) error {
@@ -176,52 +167,7 @@ func cliRun(ctx context.Context, aws string, env []string) (sample, error) {
 	if err != nil {
 		return s2, fmt.Errorf("aws sts get-caller-identity: %w", err)
 	}
-	return sample{wall: s1.wall + s2.wall, maxRSS: max(s1.maxRSS, s2.maxRSS)}, nil
-}
-
-// timed runs a process with a deadline and returns its wall time, peak RSS and stdout.
-func timed(ctx context.Context, env []string, name string, args ...string) (sample, []byte, error) {
-	ctx, cancel := context.WithTimeout(ctx, time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, name, args...)
-	cmd.Env = env
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	start := time.Now()
-	err := cmd.Run()
-	s := sample{wall: time.Since(start)}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok && cmd.ProcessState != nil {
-		s.maxRSS = ru.Maxrss
-	}
-	if err != nil {
-		return s, nil, fmt.Errorf("%w (exit output: %.300s)", err, errb.String())
-	}
-	return s, out.Bytes(), nil
-}
-
-func percentile(xs []sample, p float64, f func(sample) float64) float64 {
-	v := make([]float64, len(xs))
-	for i, x := range xs {
-		v[i] = f(x)
-	}
-	slices.Sort(v)
-	return v[int(p*float64(len(v)-1)+0.5)]
-}
-
-func benchMarkdown(agent, cli []sample, size int64) string {
-	ms := func(s sample) float64 { return float64(s.wall.Microseconds()) / 1000 }
-	rss := func(s sample) float64 { return float64(s.maxRSS) / 1024 }
-	am, ap := percentile(agent, 0.5, ms), percentile(agent, 0.95, ms)
-	cm, cp := percentile(cli, 0.5, ms), percentile(cli, 0.95, ms)
-	var b strings.Builder
-	fmt.Fprintf(&b, "## Agent vs AWS CLI on the sandbox (%d runs each, interleaved)\n\n", len(agent))
-	fmt.Fprintf(&b, "Machine: %s/%s, %d CPUs, %s. Date: %s.\n\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), time.Now().UTC().Format(time.RFC3339))
-	b.WriteString("| | median | p95 | peak RSS (max) |\n|---|---|---|---|\n")
-	fmt.Fprintf(&b, "| podcred-agent, whole verification (12 checks) | %.1f ms | %.1f ms | %.1f MiB |\n", am, ap, percentile(agent, 1, rss))
-	fmt.Fprintf(&b, "| AWS CLI: assume-role-with-web-identity + get-caller-identity | %.1f ms | %.1f ms | %.1f MiB |\n", cm, cp, percentile(cli, 1, rss))
-	fmt.Fprintf(&b, "\n**Ratio (CLI median / agent median): %.1fx.** Targets: agent median <= 50 ms and >= 10x faster than the CLI.\n\n", cm/am)
-	fmt.Fprintf(&b, "Agent binary: %.1f MiB (%d bytes; static, stripped). Target <= 30 MB; peak RSS target <= 40 MiB.\n", float64(size)/(1<<20), size)
-	return b.String()
+	return sample{wall: s1.wall + s2.wall, cpu: s1.cpu + s2.cpu, maxRSS: max(s1.maxRSS, s2.maxRSS)}, nil
 }
 
 // auditBench audits a generated world of o.auditSAs ServiceAccounts sharing
