@@ -156,6 +156,9 @@ func collectRole(ctx context.Context, c GetRoleAPI, role podiam.RoleARN, timeout
 		return rf
 	}
 	rf.Found = true
+	if out.Role != nil {
+		rf.ActualARN = aws.ToString(out.Role.Arn)
+	}
 	if out.Role == nil || out.Role.AssumeRolePolicyDocument == nil {
 		rf.TrustErr = policyError("GetRole returned no trust policy")
 		return rf

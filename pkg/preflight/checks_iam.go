@@ -138,6 +138,11 @@ func checkRoleExists(f Facts) result {
 			}
 		}
 		return fail(fmt.Sprintf("role %s does not exist (iam:GetRole: NoSuchEntity)", role.String()), fix)
+	case rf.ActualARN != "" && rf.ActualARN != role.String():
+		// STS resolves the whole ARN, path included (sources in the sandbox
+		// front's internal/sandbox/stsfront/arn.go): the token would be refused.
+		return fail(fmt.Sprintf("the annotation names %s, but role %s has the ARN %s: STS matches the path too and refuses the token (AccessDenied)",
+			role.String(), role.Name, rf.ActualARN), f.annotateCommand(f.Namespace, rf.ActualARN)).With("roleArn", rf.ActualARN)
 	}
 	return pass("role "+role.String()+" exists").With("roleArn", role.String())
 }

@@ -10,7 +10,7 @@ import (
 	"github.com/podcred/podcred/pkg/report"
 )
 
-// annotateRemedy is the kubectl line that sets the role annotation.
+// annotateCommand is the kubectl line that sets the role annotation.
 func (f Facts) annotateCommand(ns, arn string) string {
 	return fmt.Sprintf("kubectl annotate serviceaccount -n %s %s %s=%s --overwrite", ns, f.ServiceAccount, podiam.AnnotationRoleARN, arn)
 }

@@ -138,6 +138,13 @@ func TestPreflightChecksFailWithTheFixFilledIn(t *testing.T) {
 			[]string{"aws iam add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn " + pfProvider + " --client-id sts.amazonaws.com"}},
 		{"role missing", func(t *testing.T, f *Facts) { f.Role = &RoleFact{ARN: f.Role.ARN} }, IDIAMRoleExists, report.StatusFail,
 			[]string{"aws iam create-role --role-name chaos-ec2", "system:serviceaccount:litmus:litmus-admin"}},
+		{"annotation names the role under another path", func(t *testing.T, f *Facts) {
+			f.Role.ActualARN = "arn:aws:iam::123456789012:role/team/chaos-ec2"
+		}, IDIAMRoleExists, report.StatusFail, []string{"has the ARN arn:aws:iam::123456789012:role/team/chaos-ec2", "matches the path",
+			"kubectl annotate serviceaccount -n litmus litmus-admin eks.amazonaws.com/role-arn=arn:aws:iam::123456789012:role/team/chaos-ec2"}},
+		{"role found under the annotated ARN", func(t *testing.T, f *Facts) {
+			f.Role.ActualARN = "arn:aws:iam::123456789012:role/chaos-ec2"
+		}, IDIAMRoleExists, report.StatusPass, []string{"exists"}},
 		{"role unreadable", func(t *testing.T, f *Facts) {
 			f.Role = &RoleFact{ARN: f.Role.ARN, Err: &podiam.CallError{Operation: "GetRole", Code: "Throttling"}}
 		}, IDIAMRoleExists, report.StatusError, []string{"iam:GetRole"}},

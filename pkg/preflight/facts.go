@@ -101,6 +101,9 @@ type ProvidersFact struct {
 type RoleFact struct {
 	ARN   podiam.RoleARN
 	Found bool
+	// ActualARN is the ARN iam:GetRole answered with (by name): it differs
+	// from ARN when the annotation names another path.
+	ActualARN string
 	// Err is a failure other than NoSuchEntity.
 	Err *podiam.CallError
 	// Trust is the parsed trust policy; TrustErr says why it did not parse.
