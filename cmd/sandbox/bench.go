@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/podcred/podcred/internal/cli"
 	"github.com/podcred/podcred/internal/sandbox"
 	"github.com/podcred/podcred/pkg/podiam"
 	"github.com/podcred/podcred/pkg/report"
@@ -69,15 +70,15 @@ func (o *benchOptions) run(ctx context.Context, stdout io.Writer) error {
 	}
 	awsCLI, err := exec.LookPath("aws")
 	if err != nil {
-		return report.UsageError(fmt.Errorf("the AWS CLI is needed for the comparison: %w", err))
+		return cli.UsageError(fmt.Errorf("the AWS CLI is needed for the comparison: %w", err))
 	}
 	w, err := sandbox.LoadWorld(o.world)
 	if err != nil {
-		return report.UsageError(err)
+		return cli.UsageError(err)
 	}
 	i := slices.IndexFunc(w.Scenarios, func(s sandbox.Scenario) bool { return s.Name == "healthy" })
 	if i < 0 {
-		return report.UsageError(fmt.Errorf("%s has no scenario named healthy", o.world))
+		return cli.UsageError(fmt.Errorf("%s has no scenario named healthy", o.world))
 	}
 	sb, err := sandbox.Start(ctx, sandbox.Options{Dir: o.dir, BinDir: o.binDir, World: w, Logger: log})
 	if err != nil {

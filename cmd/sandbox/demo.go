@@ -17,6 +17,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/podcred/podcred/internal/cli"
 	"github.com/podcred/podcred/internal/sandbox"
 	"github.com/podcred/podcred/pkg/report"
 )
@@ -62,11 +63,11 @@ func (o *demoOptions) run(cmd *cobra.Command) error {
 	}
 	o.preflight = filepath.Join(o.binDir, "podcred-preflight")
 	if _, err := os.Stat(o.preflight); err != nil {
-		return report.UsageError(fmt.Errorf("%s is missing: build it with `make build`", o.preflight))
+		return cli.UsageError(fmt.Errorf("%s is missing: build it with `make build`", o.preflight))
 	}
 	worlds, err := tourWorlds(o.worlds)
 	if err != nil {
-		return report.UsageError(err)
+		return cli.UsageError(err)
 	}
 
 	var sb *sandbox.Sandbox
@@ -135,7 +136,7 @@ func (o *demoOptions) run(cmd *cobra.Command) error {
 func summary(out io.Writer, unexpected int) error {
 	if unexpected > 0 {
 		fmt.Fprintf(out, "\n%d scenario(s) did not end as expected\n", unexpected)
-		return &report.ExitError{Code: report.ExitFail, Err: errors.New("the tour found unexpected verdicts")}
+		return &cli.ExitError{Code: cli.ExitFail, Err: errors.New("the tour found unexpected verdicts")}
 	}
 	fmt.Fprintln(out, "\nevery scenario ended as expected (EXPECTED is the agent's verdict and the check that carries it)")
 	fmt.Fprintln(out, `

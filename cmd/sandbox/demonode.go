@@ -8,8 +8,8 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/podcred/podcred/internal/cli"
 	"github.com/podcred/podcred/internal/sandbox"
-	"github.com/podcred/podcred/pkg/report"
 	"github.com/podcred/podcred/pkg/verdict"
 )
 
@@ -26,7 +26,7 @@ func nodeJobLine(ctx context.Context, out io.Writer, sb *sandbox.Sandbox) error 
 	fmt.Fprintf(out, "node: deploy/job.yaml ran as pod %s/%s on %s (image %s): phase %s, verdict %q, %s\n\n",
 		pod.Namespace, pod.Name, pod.Spec.NodeName, sandbox.AgentImageRef, pod.Status.Phase, v, time.Since(started).Round(time.Millisecond))
 	if pod.Status.Phase != corev1.PodSucceeded || v != "pass" {
-		return &report.ExitError{Code: report.ExitFail, Err: fmt.Errorf("the shipped Job did not pass on the node")}
+		return &cli.ExitError{Code: cli.ExitFail, Err: fmt.Errorf("the shipped Job did not pass on the node")}
 	}
 	return nil
 }

@@ -5,21 +5,18 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"os"
-	"os/signal"
-	"syscall"
 
-	"github.com/podcred/podcred/pkg/report"
+	"github.com/podcred/podcred/internal/cli"
 )
 
-// main runs the command and maps its error to podcred's exit codes.
+// main runs the command under a signal context and exits through the shared
+// CLI main, so flag and usage errors exit 2 as they do for the other programs.
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := newRootCmd().ExecuteContext(ctx)
+	ctx, stop := cli.SignalContext(context.Background())
+	cmd := newRootCmd()
+	cmd.SetContext(ctx)
+	code := cli.Main(cmd, os.Stderr)
 	stop()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "podcred-sandbox:", err)
-	}
-	os.Exit(report.CodeOf(err))
+	os.Exit(code)
 }

@@ -12,7 +12,6 @@ import (
 	"github.com/podcred/podcred/internal/cli"
 	"github.com/podcred/podcred/internal/sandbox"
 	"github.com/podcred/podcred/internal/version"
-	"github.com/podcred/podcred/pkg/report"
 )
 
 // commonOptions are the flags every subcommand shares.
@@ -37,7 +36,7 @@ func (o *commonOptions) logger() (*zerolog.Logger, error) { return o.loggerTo(os
 func (o *commonOptions) loggerTo(w io.Writer) (*zerolog.Logger, error) {
 	level, err := zerolog.ParseLevel(o.logLevel)
 	if err != nil {
-		return nil, report.UsageError(err)
+		return nil, cli.UsageError(err)
 	}
 	l := zerolog.New(zerolog.ConsoleWriter{Out: w, TimeFormat: "15:04:05", NoColor: !cli.IsTerminal(w)}).
 		Level(level).With().Timestamp().Logger()
@@ -50,7 +49,7 @@ func (o *commonOptions) agentBinary(agent string) (string, error) {
 	if o.binDir == "" {
 		dir, err := sandbox.FindBinDir()
 		if err != nil {
-			return "", report.UsageError(err)
+			return "", cli.UsageError(err)
 		}
 		o.binDir = dir
 	}
@@ -58,7 +57,7 @@ func (o *commonOptions) agentBinary(agent string) (string, error) {
 		agent = filepath.Join(o.binDir, "podcred-agent")
 	}
 	if _, err := os.Stat(agent); err != nil {
-		return "", report.UsageError(fmt.Errorf("%s is missing: build it with `make build`", agent))
+		return "", cli.UsageError(fmt.Errorf("%s is missing: build it with `make build`", agent))
 	}
 	return agent, nil
 }

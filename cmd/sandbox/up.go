@@ -8,8 +8,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/podcred/podcred/internal/cli"
 	"github.com/podcred/podcred/internal/sandbox"
-	"github.com/podcred/podcred/pkg/report"
 )
 
 // upOptions are the flags of `up`.
@@ -31,10 +31,10 @@ func newUpCmd() *cobra.Command {
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if o.world == "" {
-				return report.UsageError(fmt.Errorf("--world is required"))
+				return cli.UsageError(fmt.Errorf("--world is required"))
 			}
 			if o.imds != "" && o.imds != string(sandbox.IMDSBlocked) && o.imds != string(sandbox.IMDSNodeRole) {
-				return report.UsageError(fmt.Errorf("--imds %q: want %s or %s", o.imds, sandbox.IMDSBlocked, sandbox.IMDSNodeRole))
+				return cli.UsageError(fmt.Errorf("--imds %q: want %s or %s", o.imds, sandbox.IMDSBlocked, sandbox.IMDSNodeRole))
 			}
 			log, err := o.logger()
 			if err != nil {
@@ -42,14 +42,14 @@ func newUpCmd() *cobra.Command {
 			}
 			w, err := sandbox.LoadWorld(o.world)
 			if err != nil {
-				return report.UsageError(err)
+				return cli.UsageError(err)
 			}
 			ctx := cmd.Context()
 			started := time.Now()
 			log.Info().Str("world", o.world).Msg("starting the sandbox")
 			sb, err := sandbox.Start(ctx, sandbox.Options{Dir: o.dir, BinDir: o.binDir, World: w, IMDS: sandbox.IMDSMode(o.imds), Logger: log, Node: o.node})
 			if errors.Is(err, sandbox.ErrDirInUse) {
-				return report.UsageError(err) // another sandbox runs there: nothing was touched
+				return cli.UsageError(err) // another sandbox runs there: nothing was touched
 			}
 			if err != nil {
 				return err

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/podcred/podcred/pkg/report"
+	"github.com/podcred/podcred/internal/cli"
 )
 
 const dupBase = `
@@ -46,7 +46,7 @@ func TestADuplicateInAWorldIsAUsageErrorBeforeAnythingStarts(t *testing.T) {
 			cmd.SetArgs([]string{"up", "--world", file, "--dir", sandboxDir, "--bin-dir", dir})
 			start := time.Now()
 			err := cmd.ExecuteContext(context.Background())
-			if code := report.CodeOf(err); code != report.ExitUsage {
+			if code := cli.CodeOf(err); code != cli.ExitUsage {
 				t.Fatalf("exit %d (%v), want 2", code, err)
 			}
 			if !strings.Contains(err.Error(), file) || !strings.Contains(err.Error(), tt.path) {

@@ -62,7 +62,7 @@ func TestHealthyPodPrintsOneJSONReportWithEveryCheckAndExitsZero(t *testing.T) {
 	p := ststest.NewPod(t)
 	t.Setenv("PODCRED_IMDS_TIMEOUT", "300ms")
 	code, stdout, stderr := run(t, "--format", "json", "--sink", "stdout", "--log-level", "debug")
-	if code != report.ExitPass {
+	if code != cli.ExitPass {
 		t.Fatalf("exit %d, want 0\nstdout: %s\nstderr: %s", code, stdout, stderr)
 	}
 	r := decodeOne(t, stdout)
@@ -94,20 +94,20 @@ func TestExitCodes(t *testing.T) {
 		{"static keys in the environment fail", func(t *testing.T, _ *ststest.Pod) {
 			t.Setenv("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
 			t.Setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
-		}, nil, report.ExitFail, credcheck.IDCredsStaticEnv},
-		{"a garbage token fails", func(t *testing.T, p *ststest.Pod) { p.WriteToken(t, "xx-no-jwt-xx") }, nil, report.ExitFail, credcheck.IDTokenClaims},
+		}, nil, cli.ExitFail, credcheck.IDCredsStaticEnv},
+		{"a garbage token fails", func(t *testing.T, p *ststest.Pod) { p.WriteToken(t, "xx-no-jwt-xx") }, nil, cli.ExitFail, credcheck.IDTokenClaims},
 		{"unreachable STS cannot verify", func(t *testing.T, _ *ststest.Pod) {
 			l, _ := net.Listen("tcp", "127.0.0.1:0")
 			t.Setenv("AWS_ENDPOINT_URL_STS", "http://"+l.Addr().String())
 			l.Close()
-		}, nil, report.ExitUnverified, credcheck.IDSTSAssumeRole},
-		{"a warning passes", func(t *testing.T, _ *ststest.Pod) { t.Setenv("AWS_SESSION_TOKEN", "leftover") }, nil, report.ExitPass, credcheck.IDCredsStaticEnv},
+		}, nil, cli.ExitUnverified, credcheck.IDSTSAssumeRole},
+		{"a warning passes", func(t *testing.T, _ *ststest.Pod) { t.Setenv("AWS_SESSION_TOKEN", "leftover") }, nil, cli.ExitPass, credcheck.IDCredsStaticEnv},
 		{"a warning is exit 4 with --strict", func(t *testing.T, _ *ststest.Pod) { t.Setenv("AWS_SESSION_TOKEN", "leftover") },
-			[]string{"--strict"}, report.ExitWarnStrict, credcheck.IDCredsStaticEnv},
+			[]string{"--strict"}, cli.ExitWarnStrict, credcheck.IDCredsStaticEnv},
 		{"PODCRED_STRICT works like --strict", func(t *testing.T, _ *ststest.Pod) {
 			t.Setenv("AWS_SESSION_TOKEN", "leftover")
 			t.Setenv("PODCRED_STRICT", "true")
-		}, nil, report.ExitWarnStrict, credcheck.IDCredsStaticEnv},
+		}, nil, cli.ExitWarnStrict, credcheck.IDCredsStaticEnv},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -143,12 +143,12 @@ func TestBadUsageExitsTwo(t *testing.T) {
 		{"--log-level", "loud"},
 		{"gate"},
 	} {
-		if code, _, stderr := run(t, args...); code != report.ExitUsage || stderr == "" {
+		if code, _, stderr := run(t, args...); code != cli.ExitUsage || stderr == "" {
 			t.Errorf("%v: exit %d (stderr %q), want 2 with a message", args, code, stderr)
 		}
 	}
 	t.Setenv("PODCRED_IMDS_TIMEOUT", "soon")
-	if code, _, stderr := run(t); code != report.ExitUsage || !strings.Contains(stderr, "PODCRED_IMDS_TIMEOUT") {
+	if code, _, stderr := run(t); code != cli.ExitUsage || !strings.Contains(stderr, "PODCRED_IMDS_TIMEOUT") {
 		t.Errorf("bad PODCRED_IMDS_TIMEOUT: exit %d, stderr %q", code, stderr)
 	}
 }
@@ -178,7 +178,7 @@ func TestKubernetesSinksOutsideAClusterNeedAKubeconfig(t *testing.T) {
 	ststest.NewPod(t)
 	t.Setenv("KUBECONFIG", filepath.Join(t.TempDir(), "missing"))
 	code, _, stderr := run(t, "--sink", "configmap")
-	if code != report.ExitUsage || !strings.Contains(stderr, "--sink configmap") {
+	if code != cli.ExitUsage || !strings.Contains(stderr, "--sink configmap") {
 		t.Errorf("exit %d stderr %q, want a usage error naming the sink", code, stderr)
 	}
 }
@@ -207,7 +207,7 @@ func TestAReportThatCannotBePublishedFailsClosed(t *testing.T) {
 	t.Cleanup(api.Close)
 	start := time.Now()
 	code, stdout, stderr := run(t, "--format", "json", "--sink", "stdout,configmap", "--kubeconfig", kubeconfigFor(t, api.URL), "--imds-timeout", "300ms")
-	if code != report.ExitUnverified {
+	if code != cli.ExitUnverified {
 		t.Fatalf("exit %d, want 1: a gate would read a stale or missing report\nstderr: %s", code, stderr)
 	}
 	if !strings.Contains(stderr, "could not be published to configmap") || !strings.Contains(stderr, "verdict pass") {
@@ -228,7 +228,7 @@ func TestInAPodWithoutAPIAccessTheReportStillPrintsAndTheRunFailsClosed(t *testi
 	t.Setenv("KUBERNETES_SERVICE_PORT", "1")
 	t.Setenv("KUBECONFIG", filepath.Join(t.TempDir(), "missing"))
 	code, stdout, stderr := run(t, "--format", "json", "--imds-timeout", "300ms")
-	if code != report.ExitUnverified {
+	if code != cli.ExitUnverified {
 		t.Fatalf("exit %d, want 1\nstderr: %s", code, stderr)
 	}
 	if r := decodeOne(t, stdout); r.Verdict != report.VerdictPass {

@@ -1,6 +1,7 @@
 package agentcli
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -9,7 +10,6 @@ import (
 	"github.com/podcred/podcred/internal/cli"
 	"github.com/podcred/podcred/pkg/credcheck"
 	"github.com/podcred/podcred/pkg/podiam"
-	"github.com/podcred/podcred/pkg/report"
 	"github.com/podcred/podcred/pkg/verdict"
 )
 
@@ -53,11 +53,11 @@ or warn, unless --strict. Otherwise it says why in one line and exits 3 (the rep
 				o.roleARN, _ = s.LookupEnv(podiam.EnvRoleARN)
 			}
 			if o.serviceAccount == "" || o.namespace == "" {
-				return report.UsageError(fmt.Errorf("gate needs --service-account and --namespace (or POD_NAMESPACE)"))
+				return cli.UsageError(fmt.Errorf("gate needs --service-account and --namespace (or POD_NAMESPACE)"))
 			}
 			c, err := cli.CoreClient(o.kubeconfig, "")
 			if err != nil {
-				return report.UsageError(err)
+				return cli.UsageError(err)
 			}
 			r, err := verdict.Gate(cmd.Context(), c, verdict.GateOptions{
 				Namespace: o.namespace, ServiceAccount: o.serviceAccount, ConfigMap: o.configMap,
@@ -65,7 +65,7 @@ or warn, unless --strict. Otherwise it says why in one line and exits 3 (the rep
 				Required: credcheck.GateRequired, Proof: credcheck.GateProof,
 			})
 			if err != nil {
-				return err
+				return gateExit(err)
 			}
 			fmt.Fprintf(s.Out, "podcred: %s for %s/%s as %s, checked at %s\n", r.Verdict, o.namespace, o.serviceAccount,
 				r.Subject.RoleArn, r.FinishedAt.Format(time.RFC3339))
@@ -84,4 +84,20 @@ or warn, unless --strict. Otherwise it says why in one line and exits 3 (the rep
 	f.StringVar(&o.kubeconfig, "kubeconfig", "", "kubeconfig outside a cluster (default: in-cluster config)")
 	f.DurationVar(&o.timeout, "timeout", 10*time.Second, "bound on the API call")
 	return cmd
+}
+
+// gateExit maps Gate's error to the exit error main resolves: unusable options
+// exit ExitUsage (2); a refusal exits as its verdict read strictly — ExitFail
+// (3) for a fail verdict, ExitWarnStrict (4) for a warn a strict gate refused,
+// ExitUnverified (1) for everything else; any other error exits 1.
+func gateExit(err error) error {
+	var oe *verdict.OptionsError
+	if errors.As(err, &oe) {
+		return cli.UsageError(err)
+	}
+	var ge *verdict.GateError
+	if errors.As(err, &ge) {
+		return &cli.ExitError{Code: cli.ExitCode(ge.Verdict(), true), Err: err}
+	}
+	return err
 }

@@ -8,16 +8,16 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/podcred/podcred/internal/cli"
 	"github.com/podcred/podcred/internal/ststest"
 	"github.com/podcred/podcred/pkg/podiam"
-	"github.com/podcred/podcred/pkg/report"
 )
 
 func TestAnInvalidIMDSEndpointIsAUsageError(t *testing.T) {
 	t.Run("flag", func(t *testing.T) {
 		ststest.NewPod(t)
 		code, stdout, stderr := run(t, "--imds-endpoint", "ftp://x y")
-		if code != report.ExitUsage || !strings.Contains(stderr, "--imds-endpoint") || stdout != "" {
+		if code != cli.ExitUsage || !strings.Contains(stderr, "--imds-endpoint") || stdout != "" {
 			t.Errorf("exit %d, stderr %q, stdout %q: want 2 naming --imds-endpoint and no report", code, stderr, stdout)
 		}
 	})
@@ -25,7 +25,7 @@ func TestAnInvalidIMDSEndpointIsAUsageError(t *testing.T) {
 		ststest.NewPod(t)
 		t.Setenv(podiam.EnvIMDSEndpoint, "ftp://x y")
 		code, _, stderr := run(t)
-		if code != report.ExitUsage || !strings.Contains(stderr, podiam.EnvIMDSEndpoint) {
+		if code != cli.ExitUsage || !strings.Contains(stderr, podiam.EnvIMDSEndpoint) {
 			t.Errorf("exit %d, stderr %q: want 2 naming %s", code, stderr, podiam.EnvIMDSEndpoint)
 		}
 	})
@@ -40,7 +40,7 @@ func TestAFileSinkThatCannotBeWrittenExitsNonZeroAfterPrintingTheReport(t *testi
 		t.Run(path, func(t *testing.T) {
 			ststest.NewPod(t)
 			code, stdout, stderr := run(t, "--format", "json", "--sink", "stdout,file="+path, "--imds-timeout", "300ms")
-			if code != report.ExitUnverified {
+			if code != cli.ExitUnverified {
 				t.Errorf("exit %d, want 1: the report was not published to %s\nstderr: %s", code, path, stderr)
 			}
 			decodeOne(t, stdout)
@@ -56,7 +56,7 @@ func TestSDKLogLinesAreJSONOnStderr(t *testing.T) {
 	// An endless STS answer makes the SDK warn that it could not discard the body.
 	p.STS.AnswerAssume("", ststest.Answer{Endless: true})
 	code, stdout, stderr := run(t, "--format", "json", "--sink", "stdout", "--imds-timeout", "300ms", "--log-level", "debug", "--timeout", "10s")
-	if code != report.ExitUnverified {
+	if code != cli.ExitUnverified {
 		t.Errorf("exit %d, want 1", code)
 	}
 	decodeOne(t, stdout)

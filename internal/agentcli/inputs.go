@@ -3,9 +3,9 @@ package agentcli
 import (
 	"fmt"
 
+	"github.com/podcred/podcred/internal/cli"
 	"github.com/podcred/podcred/pkg/credcheck"
 	"github.com/podcred/podcred/pkg/podiam"
-	"github.com/podcred/podcred/pkg/report"
 )
 
 // validateIMDSEndpoint refuses an IMDS endpoint the probe could not ask
@@ -21,7 +21,7 @@ func (o *verifyOptions) validateIMDSEndpoint() error {
 		return nil
 	}
 	if err := credcheck.ValidateIMDSEndpoint(endpoint); err != nil {
-		return report.UsageError(fmt.Errorf("%s: %w", from, err))
+		return cli.UsageError(fmt.Errorf("%s: %w", from, err))
 	}
 	return nil
 }

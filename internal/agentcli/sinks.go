@@ -30,11 +30,11 @@ func parseSinks(values []string) ([]sinkSpec, error) {
 		case strings.HasPrefix(v, "file="):
 			p := strings.TrimPrefix(v, "file=")
 			if p == "" {
-				return nil, report.UsageError(fmt.Errorf("--sink file= needs a path: file=/path/report.json"))
+				return nil, cli.UsageError(fmt.Errorf("--sink file= needs a path: file=/path/report.json"))
 			}
 			out = append(out, sinkSpec{kind: "file", path: p})
 		default:
-			return nil, report.UsageError(fmt.Errorf("unknown --sink %q: valid values are stdout, configmap, annotation, event, file=PATH", v))
+			return nil, cli.UsageError(fmt.Errorf("unknown --sink %q: valid values are stdout, configmap, annotation, event, file=PATH", v))
 		}
 	}
 	return out, nil
@@ -55,7 +55,7 @@ func (o *verifyOptions) buildSinks(specs []sinkSpec) ([]report.Sink, error) {
 			if kube == nil {
 				c, err := cli.CoreClient(o.kubeconfig, "")
 				if err != nil {
-					return nil, report.UsageError(fmt.Errorf("--sink %s: %w", s.kind, err))
+					return nil, cli.UsageError(fmt.Errorf("--sink %s: %w", s.kind, err))
 				}
 				kube = c
 			}

@@ -90,7 +90,7 @@ func (o *verifyOptions) complete() error {
 	}
 	f, err := report.ParseFormat(o.format)
 	if err != nil {
-		return report.UsageError(err)
+		return cli.UsageError(err)
 	}
 	o.parsed = f
 	if len(o.sinks) == 0 {
@@ -101,17 +101,17 @@ func (o *verifyOptions) complete() error {
 		}
 	}
 	if !slices.Contains(credcheck.ExperimentSDKs, o.sdk) {
-		return report.UsageError(fmt.Errorf("--experiment-sdk %q: valid values are %s", o.sdk, strings.Join(credcheck.ExperimentSDKs, ", ")))
+		return cli.UsageError(fmt.Errorf("--experiment-sdk %q: valid values are %s", o.sdk, strings.Join(credcheck.ExperimentSDKs, ", ")))
 	}
 	if o.timeout <= 0 || o.imdsTimeout <= 0 {
-		return report.UsageError(errors.New("--timeout and --imds-timeout must be positive"))
+		return cli.UsageError(errors.New("--timeout and --imds-timeout must be positive"))
 	}
 	if err := o.validateIMDSEndpoint(); err != nil {
 		return err
 	}
 	for _, arn := range o.denyRoleARNs {
 		if _, err := podiam.ParseRoleARN(arn); err != nil {
-			return report.UsageError(fmt.Errorf("--deny-role-arn: %w", err))
+			return cli.UsageError(fmt.Errorf("--deny-role-arn: %w", err))
 		}
 	}
 	_, err = parseSinks(o.sinks)
@@ -160,13 +160,13 @@ func (o *verifyOptions) run(ctx context.Context) error {
 			failed = append(failed, s.Name())
 		}
 	}
-	code := report.ExitCode(r.Verdict, o.strict)
+	code := cli.ExitCode(r.Verdict, o.strict)
 	if len(failed) > 0 {
 		// A gate reading the sink would see a stale or missing report: fail closed.
-		return &report.ExitError{Code: report.ExitUnverified,
+		return &cli.ExitError{Code: cli.ExitUnverified,
 			Err: fmt.Errorf("verdict %s, but the report could not be published to %s", r.Verdict, strings.Join(failed, ", "))}
 	}
-	if code != report.ExitPass {
+	if code != cli.ExitPass {
 		return cli.Silent(code)
 	}
 	return nil

@@ -17,8 +17,6 @@ import (
 	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
-
-	"github.com/podcred/podcred/pkg/report"
 )
 
 // EnvPrefix prefixes the environment variable that backs every flag:
@@ -54,7 +52,7 @@ func ApplyEnv(cmd *cobra.Command, lookup func(string) (string, bool)) error {
 		}
 	})
 	if err != nil {
-		return report.UsageError(err)
+		return UsageError(err)
 	}
 	return nil
 }
@@ -74,7 +72,7 @@ func splitList(v string) []string {
 func NewLogger(w io.Writer, level string) (zerolog.Logger, error) {
 	lvl, err := zerolog.ParseLevel(strings.ToLower(level))
 	if err != nil || level == "" {
-		return zerolog.Nop(), report.UsageError(fmt.Errorf("invalid --log-level %q: use trace, debug, info, warn, error", level))
+		return zerolog.Nop(), UsageError(fmt.Errorf("invalid --log-level %q: use trace, debug, info, warn, error", level))
 	}
 	if IsTerminal(w) {
 		w = zerolog.ConsoleWriter{Out: w, TimeFormat: "15:04:05.000"}
@@ -94,20 +92,20 @@ func SignalContext(parent context.Context) (context.Context, context.CancelFunc)
 	return signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
 }
 
-// Main runs cmd and returns the process exit code: report.ExitError codes as
+// Main runs cmd and returns the process exit code: ExitError codes as
 // given, cobra's own flag errors as usage errors (2), anything else 1.
 func Main(cmd *cobra.Command, stderr io.Writer) int {
 	cmd.SilenceUsage = true
 	cmd.SilenceErrors = true
-	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return report.UsageError(err) })
+	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return UsageError(err) })
 	err := cmd.Execute()
 	if err == nil {
-		return report.ExitPass
+		return ExitPass
 	}
-	code := report.CodeOf(err)
-	var ee *report.ExitError
+	code := CodeOf(err)
+	var ee *ExitError
 	if !errors.As(err, &ee) && strings.HasPrefix(err.Error(), "unknown command") {
-		code = report.ExitUsage
+		code = ExitUsage
 	}
 	if msg := err.Error(); msg != "" && !silent(err) {
 		fmt.Fprintf(stderr, "%s: %s\n", cmd.Name(), msg)
@@ -116,7 +114,7 @@ func Main(cmd *cobra.Command, stderr io.Writer) int {
 }
 
 // Silent wraps an exit code whose reason was already reported (the report itself).
-func Silent(code int) error { return &report.ExitError{Code: code, Err: errSilent} }
+func Silent(code int) error { return &ExitError{Code: code, Err: errSilent} }
 
 var errSilent = errors.New("")
 

@@ -105,7 +105,7 @@ func (o *auditOptions) run(ctx context.Context) error {
 		if rerr := renderAudit(o.streams.Out, doc, o.parsed, false); rerr != nil {
 			return rerr
 		}
-		return &report.ExitError{Code: report.ExitUnverified, Err: err}
+		return &cli.ExitError{Code: cli.ExitUnverified, Err: err}
 	}
 	log.Info().Int("serviceAccounts", len(res.Reports)).Int64("iamCalls", res.IAMCalls).Dur("took", time.Since(start)).Msg("audit finished")
 	doc := auditDocument{
@@ -120,7 +120,7 @@ func (o *auditOptions) run(ctx context.Context) error {
 	if err := renderAudit(o.streams.Out, doc, o.parsed, o.parsed == report.FormatText && cli.IsTerminal(o.streams.Out)); err != nil {
 		return err
 	}
-	if code := report.ExitCode(res.Verdict, o.strict); code != report.ExitPass {
+	if code := cli.ExitCode(res.Verdict, o.strict); code != cli.ExitPass {
 		return cli.Silent(code)
 	}
 	return nil

@@ -129,7 +129,7 @@ func (o *checkOptions) run(ctx context.Context) error {
 	if err := report.Render(o.streams.Out, r, o.parsed, o.parsed == report.FormatText && cli.IsTerminal(o.streams.Out)); err != nil {
 		return err
 	}
-	if code := report.ExitCode(r.Verdict, o.strict); code != report.ExitPass {
+	if code := cli.ExitCode(r.Verdict, o.strict); code != cli.ExitPass {
 		return cli.Silent(code)
 	}
 	return nil
@@ -169,7 +169,7 @@ func parseFormat(s string, out io.Writer) (report.Format, error) {
 	}
 	f, err := report.ParseFormat(s)
 	if err != nil {
-		return "", report.UsageError(err)
+		return "", cli.UsageError(err)
 	}
 	return f, nil
 }

@@ -21,12 +21,11 @@ import (
 
 	"github.com/podcred/podcred/internal/cli"
 	"github.com/podcred/podcred/pkg/preflight"
-	"github.com/podcred/podcred/pkg/report"
 )
 
 // usage is a bad-usage error (exit 2).
 func usage(format string, args ...any) error {
-	return report.UsageError(fmt.Errorf(format, args...))
+	return cli.UsageError(fmt.Errorf(format, args...))
 }
 
 // validIssuer accepts https URLs with a host.
@@ -104,7 +103,7 @@ func loadAWSConfig(ctx context.Context, callTimeout time.Duration) (aws.Config, 
 		}),
 	)
 	if err != nil {
-		return aws.Config{}, report.UsageError(fmt.Errorf("load AWS configuration: %w", err))
+		return aws.Config{}, cli.UsageError(fmt.Errorf("load AWS configuration: %w", err))
 	}
 	if cfg.Credentials != nil {
 		cfg.Credentials = aws.NewCredentialsCache(explainedCredentials{cfg.Credentials})

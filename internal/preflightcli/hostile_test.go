@@ -68,7 +68,7 @@ func TestAuditWithTheAPIServerDownStillWritesADocument(t *testing.T) {
 		if err := json.Unmarshal([]byte(out), &doc); err != nil {
 			t.Fatalf("exit %d, stdout is no JSON document: %v\n%s", code, err, out)
 		}
-		if code != report.ExitUnverified || doc.Verdict != report.VerdictError || !strings.Contains(doc.Error, "connection refused") {
+		if code != cli.ExitUnverified || doc.Verdict != report.VerdictError || !strings.Contains(doc.Error, "connection refused") {
 			t.Errorf("exit %d, verdict %s, error %q", code, doc.Verdict, doc.Error)
 		}
 	})
@@ -88,7 +88,7 @@ func TestAuditWithTheAPIServerDownStillWritesADocument(t *testing.T) {
 			t.Fatalf("exit %d, stdout is no JUnit document with one case: %v\n%s", code, err, out)
 		}
 		c := suites.Suites[0].Cases[0]
-		if code != report.ExitUnverified || c.Name != IDAuditList || c.Error == nil || !strings.Contains(c.Error.Message, "could not list ServiceAccounts") {
+		if code != cli.ExitUnverified || c.Name != IDAuditList || c.Error == nil || !strings.Contains(c.Error.Message, "could not list ServiceAccounts") {
 			t.Errorf("exit %d, case %+v", code, c)
 		}
 	})

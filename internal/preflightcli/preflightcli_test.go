@@ -133,7 +133,7 @@ func (w *world) run(t *testing.T, runner preflight.JobRunner, args ...string) (i
 func TestCheckHealthyServiceAccountExitsZeroWithAJSONReport(t *testing.T) {
 	w := newWorld(sa("litmus", "litmus-admin", roleARN))
 	code, out, stderr := w.run(t, nil, "check", "-n", "litmus", "--service-account", "litmus-admin", "--issuer", issuer, "--fault", "ec2-stop-by-id")
-	if code != report.ExitPass {
+	if code != cli.ExitPass {
 		t.Fatalf("exit %d\n%s\n%s", code, out, stderr)
 	}
 	var r report.Report
@@ -160,15 +160,15 @@ func TestCheckFailuresExitThreeInEveryFormat(t *testing.T) {
 			} `xml:"testcase"`
 		} `xml:"testsuite"`
 	}
-	if err := xml.Unmarshal([]byte(out), &suites); err != nil || code != report.ExitFail || suites.Failures == 0 {
+	if err := xml.Unmarshal([]byte(out), &suites); err != nil || code != cli.ExitFail || suites.Failures == 0 {
 		t.Fatalf("junit: exit %d, err %v\n%s", code, err, out)
 	}
 	code, out, _ = w.run(t, nil, append(base, "--format", "markdown")...)
-	if code != report.ExitFail || !strings.Contains(out, "| Step | Check | Status | Message | Fix |") || !strings.Contains(out, "`trust.subject`") {
+	if code != cli.ExitFail || !strings.Contains(out, "| Step | Check | Status | Message | Fix |") || !strings.Contains(out, "`trust.subject`") {
 		t.Fatalf("markdown: exit %d\n%s", code, out)
 	}
 	code, out, _ = w.run(t, nil, append(base, "--format", "text")...)
-	if code != report.ExitFail || !strings.Contains(out, "FAIL   trust.subject") || !strings.Contains(out, "aws iam update-assume-role-policy --role-name chaos-ec2") {
+	if code != cli.ExitFail || !strings.Contains(out, "FAIL   trust.subject") || !strings.Contains(out, "aws iam update-assume-role-policy --role-name chaos-ec2") {
 		t.Fatalf("text: exit %d\n%s", code, out)
 	}
 }
@@ -177,10 +177,10 @@ func TestCheckStrictTurnsAWarningIntoExitFour(t *testing.T) {
 	w := newWorld(sa("litmus", "litmus-admin", roleARN))
 	w.iam.trust["chaos-ec2"] = trustFor("system:serviceaccount:litmus:*")
 	args := []string{"check", "-n", "litmus", "--service-account", "litmus-admin", "--issuer", issuer, "--format", "json"}
-	if code, out, _ := w.run(t, nil, args...); code != report.ExitPass || !strings.Contains(out, `"verdict": "warn"`) {
+	if code, out, _ := w.run(t, nil, args...); code != cli.ExitPass || !strings.Contains(out, `"verdict": "warn"`) {
 		t.Fatalf("exit %d\n%s", code, out)
 	}
-	if code, _, _ := w.run(t, nil, append(args, "--strict")...); code != report.ExitWarnStrict {
+	if code, _, _ := w.run(t, nil, append(args, "--strict")...); code != cli.ExitWarnStrict {
 		t.Fatalf("--strict: exit %d", code)
 	}
 }
@@ -203,7 +203,7 @@ func TestUsageErrorsExitTwo(t *testing.T) {
 		"negative job timeout": {"check", "-n", "litmus", "--service-account", "x", "--job-timeout", "0s"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			if code, out, stderr := w.run(t, nil, args...); code != report.ExitUsage {
+			if code, out, stderr := w.run(t, nil, args...); code != cli.ExitUsage {
 				t.Fatalf("exit %d, want 2\n%s\n%s", code, out, stderr)
 			}
 		})
@@ -229,7 +229,7 @@ func TestCheckRunJobMergesTheAgentsVerdict(t *testing.T) {
 	w := newWorld(sa("litmus", "litmus-admin", roleARN))
 	args := []string{"check", "-n", "litmus", "--service-account", "litmus-admin", "--issuer", issuer, "--run-job", "--format", "json"}
 	code, out, stderr := w.run(t, agentRunner{report.VerdictPass}, args...)
-	if code != report.ExitPass || !strings.Contains(stderr, "created Job litmus/podcred-verify-litmus-admin") {
+	if code != cli.ExitPass || !strings.Contains(stderr, "created Job litmus/podcred-verify-litmus-admin") {
 		t.Fatalf("exit %d\n%s\n%s", code, out, stderr)
 	}
 	var r report.Report
@@ -237,7 +237,7 @@ func TestCheckRunJobMergesTheAgentsVerdict(t *testing.T) {
 	if c := r.Check(preflight.IDJobVerification); c == nil || c.Status != report.StatusPass || c.Evidence[credcheck.IDSTSAssumeRole] != "pass" {
 		t.Fatalf("job.verification %+v", c)
 	}
-	if code, _, _ := w.run(t, agentRunner{report.VerdictFail}, args...); code != report.ExitFail {
+	if code, _, _ := w.run(t, agentRunner{report.VerdictFail}, args...); code != cli.ExitFail {
 		t.Fatalf("failing agent: exit %d", code)
 	}
 }
@@ -246,7 +246,7 @@ func TestAuditPrintsASummaryAndEveryReport(t *testing.T) {
 	w := newWorld(sa("litmus", "litmus-admin", roleARN), sa("litmus", "runner", roleARN), sa("ops", "other", "arn:aws:iam::123456789012:role/gone"),
 		&corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: "ops", Name: "plain"}})
 	code, out, stderr := w.run(t, nil, "audit", "-A", "--issuer", issuer, "--format", "text")
-	if code != report.ExitFail {
+	if code != cli.ExitFail {
 		t.Fatalf("exit %d\n%s\n%s", code, out, stderr)
 	}
 	for _, want := range []string{"podcred-preflight audit of all namespaces — verdict FAIL, 3 ServiceAccounts", "NAMESPACE", "litmus-admin",

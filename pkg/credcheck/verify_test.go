@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/podcred/podcred/internal/cli"
 	"github.com/podcred/podcred/internal/ststest"
 	"github.com/podcred/podcred/pkg/report"
 
@@ -126,7 +127,7 @@ func TestVerifyUnreachableSTSIsAnErrorNotAFail(t *testing.T) {
 	if d := time.Since(start); d > 10*time.Second {
 		t.Errorf("took %s with STS unreachable", d)
 	}
-	if report.ExitCode(r.Verdict, false) != report.ExitUnverified {
+	if cli.ExitCode(r.Verdict, false) != cli.ExitUnverified {
 		t.Error("an unreachable STS must exit 1")
 	}
 }

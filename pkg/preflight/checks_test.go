@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/podcred/podcred/internal/cli"
 	"github.com/podcred/podcred/pkg/credcheck"
 	"github.com/podcred/podcred/pkg/podiam"
 	"github.com/podcred/podcred/pkg/report"
@@ -300,7 +301,7 @@ func TestPreflightReportVerdictAndSubject(t *testing.T) {
 		t.Errorf("identity from the job's report missing: %+v", r.Identity)
 	}
 	f.SA.HasRoleAnnotation = false
-	if r := BuildReport(f, pfNow, pfNow); r.Verdict != report.VerdictFail || report.ExitCode(r.Verdict, false) != report.ExitFail {
+	if r := BuildReport(f, pfNow, pfNow); r.Verdict != report.VerdictFail || cli.ExitCode(r.Verdict, false) != cli.ExitFail {
 		t.Errorf("verdict %s", r.Verdict)
 	}
 }

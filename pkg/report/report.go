@@ -1,7 +1,7 @@
 // Package report holds podcred's report model (schema podcred.io/v1), verdict
-// aggregation, exit codes and renderers (text, JSON, JUnit, Markdown) and the
-// stream and file sinks. It imports nothing from Kubernetes: the Kubernetes
-// sinks and the gate are in pkg/verdict.
+// aggregation and renderers (text, JSON, JUnit, Markdown) and the stream and
+// file sinks. It imports nothing from Kubernetes: the Kubernetes sinks and the
+// gate are in pkg/verdict; exit codes are the CLI's (internal/cli).
 package report
 
 import (

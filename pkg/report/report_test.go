@@ -63,33 +63,6 @@ func TestAggregateEveryCombination(t *testing.T) {
 	}
 }
 
-func TestExitCode(t *testing.T) {
-	tests := []struct {
-		name    string
-		verdict Verdict
-		strict  bool
-		want    int
-	}{
-		{"pass exits 0", VerdictPass, false, ExitPass},
-		{"pass exits 0 even when strict", VerdictPass, true, ExitPass},
-		{"warn exits 0 when not strict", VerdictWarn, false, ExitPass},
-		{"warn exits 4 when strict", VerdictWarn, true, ExitWarnStrict},
-		{"fail exits 3", VerdictFail, false, ExitFail},
-		{"fail exits 3 when strict", VerdictFail, true, ExitFail},
-		{"error exits 1: could not verify", VerdictError, false, ExitUnverified},
-		{"error exits 1 when strict", VerdictError, true, ExitUnverified},
-		{"an unknown verdict fails closed with 1", Verdict("maybe"), false, ExitUnverified},
-		{"an empty verdict fails closed with 1", Verdict(""), true, ExitUnverified},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := ExitCode(tt.verdict, tt.strict); got != tt.want {
-				t.Errorf("ExitCode(%q, %v) = %d, want %d", tt.verdict, tt.strict, got, tt.want)
-			}
-		})
-	}
-}
-
 func TestFinishAndFailingIDs(t *testing.T) {
 	r := newReport(map[string]Status{"token.audience": StatusFail, "isolation.imds": StatusError, "creds.shared-file": StatusWarn})
 	if r.Verdict != VerdictFail {

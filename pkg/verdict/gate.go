@@ -111,18 +111,17 @@ func (o GateOptions) complete() (GateOptions, error) {
 // Gate reads the report ConfigMap and returns the report only when the gate
 // contract above lets it open.
 //
-// Any other outcome is an *ExitError whose Err is a *GateError saying
-// precisely why, in one line, and whose Code is GateError.ExitCode(): main
-// can use CodeOf directly, and errors.As reaches the GateError. Unusable
-// options are a UsageError (exit 2).
+// Any other outcome is a *GateError saying precisely why, in one line; its
+// Verdict says what the refusal stands for, and the CLI maps that to an exit
+// code. Unusable options are an *OptionsError (bad usage) and make no API call.
 func Gate(ctx context.Context, c CoreClient, o GateOptions) (*report.Report, error) {
 	o, err := o.complete()
 	if err != nil {
-		return nil, report.UsageError(err)
+		return nil, &OptionsError{Err: err}
 	}
 	r, gerr := gate(ctx, c, o)
 	if gerr != nil {
-		return nil, &report.ExitError{Code: gerr.ExitCode(), Err: gerr}
+		return nil, gerr
 	}
 	return r, nil
 }

@@ -32,15 +32,15 @@ func reportConfigMap(t *testing.T, r *report.Report) *corev1.ConfigMap {
 
 func TestGate(t *testing.T) {
 	tests := []struct {
-		name       string
-		report     *report.Report          // what the agent wrote; nil for no ConfigMap
-		cm         func(*corev1.ConfigMap) // changes made to it afterwards
-		opts       func(*GateOptions)
-		pod        *corev1.Pod // a pod the gate may read
-		now        time.Time   // zero means t0 + 10 minutes
-		wantReason string      // "" means the gate opens
-		wantCode   int
-		wantInMsg  []string
+		name        string
+		report      *report.Report          // what the agent wrote; nil for no ConfigMap
+		cm          func(*corev1.ConfigMap) // changes made to it afterwards
+		opts        func(*GateOptions)
+		pod         *corev1.Pod // a pod the gate may read
+		now         time.Time   // zero means t0 + 10 minutes
+		wantReason  string      // "" means the gate opens
+		wantVerdict report.Verdict
+		wantInMsg   []string
 	}{
 		{name: "a fresh passing report opens the gate", report: passing()},
 		{name: "a passing report for the expected role opens the gate", report: passing(),
@@ -58,13 +58,13 @@ func TestGate(t *testing.T) {
 			cm: func(cm *corev1.ConfigMap) { cm.Name = "custom" }, opts: func(o *GateOptions) { o.ConfigMap = "custom" }},
 
 		{name: "a warning closes a strict gate", report: withVerdict(report.VerdictWarn), opts: func(o *GateOptions) { o.Strict = true },
-			wantReason: GateWarned, wantCode: report.ExitWarnStrict, wantInMsg: []string{"verdict warn", "creds.shared-file", "strict"}},
+			wantReason: GateWarned, wantVerdict: report.VerdictWarn, wantInMsg: []string{"verdict warn", "creds.shared-file", "strict"}},
 		{name: "a failing report closes the gate and lists the failing checks", report: withVerdict(report.VerdictFail),
-			wantReason: GateFailed, wantCode: report.ExitFail, wantInMsg: []string{"verdict fail", "token.audience, sts.assume-role"}},
+			wantReason: GateFailed, wantVerdict: report.VerdictFail, wantInMsg: []string{"verdict fail", "token.audience, sts.assume-role"}},
 		{name: "a report whose checks are all skipped closes the gate", report: newReport(allSkipped()),
-			wantReason: GateIncomplete, wantCode: report.ExitUnverified, wantInMsg: []string{"sts.assume-role=skip", "nothing was proven"}},
+			wantReason: GateIncomplete, wantVerdict: report.VerdictError, wantInMsg: []string{"sts.assume-role=skip", "nothing was proven"}},
 		{name: "a pass whose identity checks were skipped closes the gate", report: newReport(map[string]report.Status{"chain.source": report.StatusSkip}),
-			wantReason: GateIncomplete, wantCode: report.ExitUnverified, wantInMsg: []string{"chain.source=skip"}},
+			wantReason: GateIncomplete, wantVerdict: report.VerdictError, wantInMsg: []string{"chain.source=skip"}},
 		{name: "a forged report with one made-up passing check closes the gate", report: passing(),
 			cm: func(cm *corev1.ConfigMap) {
 				rewriteReport(cm, func(r *report.Report) {
@@ -72,96 +72,96 @@ func TestGate(t *testing.T) {
 					r.Checks = append(r.Checks, report.Check{ID: "anything", Status: report.StatusPass})
 				})
 			},
-			wantReason: GateIncomplete, wantCode: report.ExitUnverified, wantInMsg: []string{"lacks the checks env.role-arn", "not a real verification"}},
+			wantReason: GateIncomplete, wantVerdict: report.VerdictError, wantInMsg: []string{"lacks the checks env.role-arn", "not a real verification"}},
 		{name: "a check with an unknown status closes the gate", report: passing(),
 			cm:         func(cm *corev1.ConfigMap) { rewriteReport(cm, func(r *report.Report) { r.Checks[2].Status = "ok" }) },
-			wantReason: GateIncomplete, wantCode: report.ExitUnverified, wantInMsg: []string{`"token.claims" has status "ok"`}},
+			wantReason: GateIncomplete, wantVerdict: report.VerdictError, wantInMsg: []string{`"token.claims" has status "ok"`}},
 		{name: "a check listed twice closes the gate", report: passing(),
 			cm: func(cm *corev1.ConfigMap) {
 				rewriteReport(cm, func(r *report.Report) { r.Checks = append(r.Checks, r.Checks[0]) })
 			},
-			wantReason: GateIncomplete, wantCode: report.ExitUnverified, wantInMsg: []string{"appears twice"}},
+			wantReason: GateIncomplete, wantVerdict: report.VerdictError, wantInMsg: []string{"appears twice"}},
 		{name: "an immutable configmap closes the gate", report: passing(),
 			cm:         func(cm *corev1.ConfigMap) { yes := true; cm.Immutable = &yes },
-			wantReason: GateImmutable, wantCode: report.ExitUnverified, wantInMsg: []string{"immutable"}},
+			wantReason: GateImmutable, wantVerdict: report.VerdictError, wantInMsg: []string{"immutable"}},
 		{name: "a verification in progress closes the gate", report: passing(),
 			cm: func(cm *corev1.ConfigMap) {
 				cm.Labels[LabelVerdict], cm.Data = PendingVerdict, map[string]string{DataVerdict: PendingVerdict}
 				cm.Annotations[AnnotationStartedAt] = "2026-11-26T10:09:00Z"
 			},
-			wantReason: GatePending, wantCode: report.ExitUnverified, wantInMsg: []string{"started at 2026-11-26T10:09:00Z", "has not published"}},
+			wantReason: GatePending, wantVerdict: report.VerdictError, wantInMsg: []string{"started at 2026-11-26T10:09:00Z", "has not published"}},
 		{name: "a report dated ten years ahead closes the gate", report: passing(), now: t0.AddDate(-10, 0, 0),
-			wantReason: GateFuture, wantCode: report.ExitUnverified, wantInMsg: []string{"in the future", "clock-skew"}},
+			wantReason: GateFuture, wantVerdict: report.VerdictError, wantInMsg: []string{"in the future", "clock-skew"}},
 		{name: "a report that finished before it started closes the gate", report: passing(),
 			cm: func(cm *corev1.ConfigMap) {
 				rewriteReport(cm, func(r *report.Report) { r.StartedAt = r.FinishedAt.Add(time.Second) })
 			},
-			wantReason: GateInconsistent, wantCode: report.ExitUnverified, wantInMsg: []string{"before it started"}},
+			wantReason: GateInconsistent, wantVerdict: report.VerdictError, wantInMsg: []string{"before it started"}},
 		{name: "a report whose pod runs as another service account closes the gate", report: passing(),
 			pod:        reportPod("intruder", "0b6f1c6e-7d2a-4c55-9f57-2a3b4c5d6e7f"),
-			wantReason: GateForeignPod, wantCode: report.ExitUnverified, wantInMsg: []string{"runs as service account intruder"}},
+			wantReason: GateForeignPod, wantVerdict: report.VerdictError, wantInMsg: []string{"runs as service account intruder"}},
 		{name: "an error verdict closes the gate as unverified", report: withVerdict(report.VerdictError),
-			wantReason: GateErrored, wantCode: report.ExitUnverified, wantInMsg: []string{"verdict error", "isolation.imds"}},
+			wantReason: GateErrored, wantVerdict: report.VerdictError, wantInMsg: []string{"verdict error", "isolation.imds"}},
 
 		{name: "a missing configmap says to run the agent", report: nil,
-			wantReason: GateNotFound, wantCode: report.ExitUnverified, wantInMsg: []string{"litmus/podcred-litmus-admin", "not found", "run podcred-agent"}},
+			wantReason: GateNotFound, wantVerdict: report.VerdictError, wantInMsg: []string{"litmus/podcred-litmus-admin", "not found", "run podcred-agent"}},
 		{name: "a configmap not labelled as podcred's is refused", report: passing(),
 			cm:         func(cm *corev1.ConfigMap) { delete(cm.Labels, LabelManagedBy) },
-			wantReason: GateNotManaged, wantCode: report.ExitUnverified, wantInMsg: []string{"app.kubernetes.io/managed-by=podcred"}},
+			wantReason: GateNotManaged, wantVerdict: report.VerdictError, wantInMsg: []string{"app.kubernetes.io/managed-by=podcred"}},
 		{name: "a configmap without report.json is unreadable", report: passing(),
 			cm:         func(cm *corev1.ConfigMap) { delete(cm.Data, DataReport) },
-			wantReason: GateUnreadable, wantCode: report.ExitUnverified, wantInMsg: []string{"has no report.json"}},
+			wantReason: GateUnreadable, wantVerdict: report.VerdictError, wantInMsg: []string{"has no report.json"}},
 		{name: "a report.json that is not JSON is unreadable", report: passing(),
 			cm:         func(cm *corev1.ConfigMap) { cm.Data[DataReport] = `{"verdict":"pass"` },
-			wantReason: GateUnreadable, wantCode: report.ExitUnverified, wantInMsg: []string{"not a readable report"}},
+			wantReason: GateUnreadable, wantVerdict: report.VerdictError, wantInMsg: []string{"not a readable report"}},
 		{name: "an unknown schema version is refused", report: passing(),
 			cm: func(cm *corev1.ConfigMap) {
 				cm.Data[DataReport] = strings.Replace(cm.Data[DataReport], "podcred.io/v1", "podcred.io/v2", 1)
 			},
-			wantReason: GateSchema, wantCode: report.ExitUnverified, wantInMsg: []string{`"podcred.io/v2"`}},
+			wantReason: GateSchema, wantVerdict: report.VerdictError, wantInMsg: []string{`"podcred.io/v2"`}},
 		{name: "a preflight report is not an agent report", report: func() *report.Report { r := passing(); r.Kind = report.KindPreflight; return r }(),
-			wantReason: GateKind, wantCode: report.ExitUnverified, wantInMsg: []string{"PreflightReport"}},
+			wantReason: GateKind, wantVerdict: report.VerdictError, wantInMsg: []string{"PreflightReport"}},
 		{name: "a report for another service account is refused", report: passing(),
 			opts:       func(o *GateOptions) { o.ServiceAccount = "other"; o.ConfigMap = ConfigMapName(testSA) },
-			wantReason: GateSubject, wantCode: report.ExitUnverified, wantInMsg: []string{"litmus/litmus-admin, not litmus/other"}},
+			wantReason: GateSubject, wantVerdict: report.VerdictError, wantInMsg: []string{"litmus/litmus-admin, not litmus/other"}},
 		{name: "a report for another namespace is refused", report: passing(),
 			cm:         func(cm *corev1.ConfigMap) { cm.Namespace = "default" },
 			opts:       func(o *GateOptions) { o.Namespace = "default" },
-			wantReason: GateSubject, wantCode: report.ExitUnverified, wantInMsg: []string{"not default/litmus-admin"}},
+			wantReason: GateSubject, wantVerdict: report.VerdictError, wantInMsg: []string{"not default/litmus-admin"}},
 		{name: "a report for another role is refused", report: passing(),
 			opts:       func(o *GateOptions) { o.RoleArn = "arn:aws:iam::111122223333:role/other" },
-			wantReason: GateRole, wantCode: report.ExitUnverified, wantInMsg: []string{"role/other"}},
+			wantReason: GateRole, wantVerdict: report.VerdictError, wantInMsg: []string{"role/other"}},
 
 		{name: "a verdict label that disagrees with report.json is refused", report: withVerdict(report.VerdictFail),
 			cm:         func(cm *corev1.ConfigMap) { cm.Labels[LabelVerdict] = "pass" },
-			wantReason: GateInconsistent, wantCode: report.ExitUnverified, wantInMsg: []string{"label podcred.io/verdict"}},
+			wantReason: GateInconsistent, wantVerdict: report.VerdictError, wantInMsg: []string{"label podcred.io/verdict"}},
 		{name: "a verdict data key that disagrees with report.json is refused", report: passing(),
 			cm:         func(cm *corev1.ConfigMap) { cm.Data[DataVerdict] = "fail" },
-			wantReason: GateInconsistent, wantCode: report.ExitUnverified, wantInMsg: []string{"data verdict"}},
+			wantReason: GateInconsistent, wantVerdict: report.VerdictError, wantInMsg: []string{"data verdict"}},
 		{name: "a report.json edited to pass over failing checks is refused", report: withVerdict(report.VerdictFail),
 			cm: func(cm *corev1.ConfigMap) {
 				cm.Labels[LabelVerdict], cm.Data[DataVerdict] = "pass", "pass"
 				cm.Data[DataReport] = strings.Replace(cm.Data[DataReport], `"verdict": "fail"`, `"verdict": "pass"`, 1)
 			},
-			wantReason: GateInconsistent, wantCode: report.ExitUnverified, wantInMsg: []string{"does not follow from its checks"}},
+			wantReason: GateInconsistent, wantVerdict: report.VerdictError, wantInMsg: []string{"does not follow from its checks"}},
 		{name: "a report.json whose checks were removed is refused", report: passing(),
 			cm:         func(cm *corev1.ConfigMap) { tamperChecks(cm) },
-			wantReason: GateInconsistent, wantCode: report.ExitUnverified, wantInMsg: []string{"no checks"}},
+			wantReason: GateInconsistent, wantVerdict: report.VerdictError, wantInMsg: []string{"no checks"}},
 		{name: "a checked-at annotation that disagrees with report.json is refused", report: passing(),
 			cm:         func(cm *corev1.ConfigMap) { cm.Annotations[AnnotationCheckedAt] = "2026-11-26T11:00:00Z" },
-			wantReason: GateInconsistent, wantCode: report.ExitUnverified, wantInMsg: []string{"checked-at"}},
+			wantReason: GateInconsistent, wantVerdict: report.VerdictError, wantInMsg: []string{"checked-at"}},
 
 		{name: "a report older than an hour is stale and says how old", report: passing(), now: t0.Add(2*time.Hour + 5*time.Minute),
-			wantReason: GateStale, wantCode: report.ExitUnverified, wantInMsg: []string{"2h5m0s old", "1h0m0s max age"}},
+			wantReason: GateStale, wantVerdict: report.VerdictError, wantInMsg: []string{"2h5m0s old", "1h0m0s max age"}},
 		{name: "a report past its expiry is refused", report: func() *report.Report {
 			r := passing()
 			exp := t0.Add(20 * time.Minute)
 			r.ExpiresAt = &exp
 			return r
 		}(), now: t0.Add(30 * time.Minute),
-			wantReason: GateExpired, wantCode: report.ExitUnverified, wantInMsg: []string{"expired at 2026-11-26T10:20:00Z", "10m0s ago"}},
+			wantReason: GateExpired, wantVerdict: report.VerdictError, wantInMsg: []string{"expired at 2026-11-26T10:20:00Z", "10m0s ago"}},
 		{name: "a stale failing report is reported as stale", report: withVerdict(report.VerdictFail), now: t0.Add(3 * time.Hour),
-			wantReason: GateStale, wantCode: report.ExitUnverified},
+			wantReason: GateStale, wantVerdict: report.VerdictError},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -208,8 +208,8 @@ func TestGate(t *testing.T) {
 			if ge.Reason != tt.wantReason {
 				t.Errorf("reason = %q, want %q (%v)", ge.Reason, tt.wantReason, err)
 			}
-			if got := report.CodeOf(err); got != tt.wantCode || ge.ExitCode() != tt.wantCode {
-				t.Errorf("exit code = %d / %d, want %d", got, ge.ExitCode(), tt.wantCode)
+			if got := ge.Verdict(); got != tt.wantVerdict {
+				t.Errorf("refusal verdict = %s, want %s", got, tt.wantVerdict)
 			}
 			for _, want := range tt.wantInMsg {
 				if !strings.Contains(err.Error(), want) {
@@ -274,8 +274,8 @@ func TestGateAPIErrorsFailClosed(t *testing.T) {
 	})
 	_, err := Gate(t.Context(), typedcore.New(c.CoreV1()), gateOptions(nil))
 	var ge *GateError
-	if !errors.As(err, &ge) || ge.Reason != GateAPIError || report.CodeOf(err) != report.ExitUnverified {
-		t.Fatalf("Gate = %v, want an api-error refusal exiting 1", err)
+	if !errors.As(err, &ge) || ge.Reason != GateAPIError || ge.Verdict() != report.VerdictError {
+		t.Fatalf("Gate = %v, want an api-error refusal that verifies nothing", err)
 	}
 	if !apierrors.IsForbidden(err) || !strings.Contains(err.Error(), "rbac says no") {
 		t.Errorf("the API error is not kept: %v", err)
@@ -296,8 +296,9 @@ func TestGateRejectsUnusableOptions(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name+" is bad usage", func(t *testing.T) {
 			c := fake.NewClientset()
-			if _, err := Gate(t.Context(), typedcore.New(c.CoreV1()), tt.o); report.CodeOf(err) != report.ExitUsage {
-				t.Errorf("Gate = %v (exit %d), want exit %d", err, report.CodeOf(err), report.ExitUsage)
+			var oe *OptionsError
+			if _, err := Gate(t.Context(), typedcore.New(c.CoreV1()), tt.o); !errors.As(err, &oe) {
+				t.Errorf("Gate = %v, want an *OptionsError", err)
 			}
 			if len(c.Actions()) != 0 {
 				t.Errorf("made API calls: %v", c.Actions())
@@ -319,7 +320,8 @@ func TestGateReadsWhatTheSinkWrote(t *testing.T) {
 	if err := NewConfigMapSink(typedcore.New(c.CoreV1())).Write(t.Context(), withVerdict(report.VerdictFail)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Gate(t.Context(), typedcore.New(c.CoreV1()), o); report.CodeOf(err) != report.ExitFail {
-		t.Fatalf("Gate after a failing write = %v, want exit 3", err)
+	var ge *GateError
+	if _, err := Gate(t.Context(), typedcore.New(c.CoreV1()), o); !errors.As(err, &ge) || ge.Verdict() != report.VerdictFail {
+		t.Fatalf("Gate after a failing write = %v, want a fail refusal", err)
 	}
 }

@@ -29,8 +29,8 @@ const (
 	GateForeignPod   = "foreign-pod"    // the report's pod runs as another ServiceAccount
 )
 
-// GateError says why the gate refused. Gate returns it inside an
-// *ExitError; reach it with errors.As.
+// GateError says why the gate refused. Gate returns it; reach it with
+// errors.As.
 type GateError struct {
 	// Reason is one of the Gate* reason constants.
 	Reason string
@@ -57,17 +57,31 @@ func (e *GateError) Error() string {
 // Unwrap returns the underlying cause.
 func (e *GateError) Unwrap() error { return e.Err }
 
-// ExitCode maps the reason to an exit code: ExitFail for a fail verdict,
-// ExitWarnStrict for a warn verdict a strict gate refused, and ExitUnverified for everything else — a missing,
-// foreign, unreadable, mismatched, incomplete, pending, future-dated, stale or
-// expired report, or an error verdict, proves nothing, so the experiment must not start.
-func (e *GateError) ExitCode() int {
+// Verdict says what the refusal stands for: VerdictFail for a fail verdict,
+// VerdictWarn for a warn verdict a strict gate refused, and VerdictError for
+// everything else — a missing, foreign, unreadable, mismatched, incomplete,
+// pending, future-dated, stale or expired report, or an error verdict, proves
+// nothing, so the experiment must not start.
+func (e *GateError) Verdict() report.Verdict {
 	switch e.Reason {
 	case GateFailed:
-		return report.ExitFail
+		return report.VerdictFail
 	case GateWarned:
-		return report.ExitWarnStrict
+		return report.VerdictWarn
 	default:
-		return report.ExitUnverified
+		return report.VerdictError
 	}
 }
+
+// OptionsError says that GateOptions cannot be used (bad usage); Gate made no
+// API call.
+type OptionsError struct {
+	// Err says what is wrong with the options.
+	Err error
+}
+
+// Error returns the wrapped error's message.
+func (e *OptionsError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the wrapped error.
+func (e *OptionsError) Unwrap() error { return e.Err }

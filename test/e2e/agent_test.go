@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/podcred/podcred/internal/cli"
 	"github.com/podcred/podcred/pkg/report"
 )
 
@@ -46,7 +47,7 @@ func verify(t *testing.T, env []string, args ...string) *agentRun {
 	full := append([]string{"--format", "json", "--sink", "stdout,configmap,annotation,event",
 		"--kubeconfig", getenv(env, "KUBECONFIG")}, args...)
 	r := execAgent(t, env, full)
-	if r.code == report.ExitUsage {
+	if r.code == cli.ExitUsage {
 		t.Fatalf("podcred-agent %s: exit 2 (bad usage): %s", strings.Join(args, " "), r.stderr)
 	}
 	rep, err := decodeOneReport(r.stdout)

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/podcred/podcred/internal/cli"
 	"github.com/podcred/podcred/pkg/report"
 )
 
@@ -29,7 +30,7 @@ func TestBrokenInputFailsClosed(t *testing.T) {
 				closed := closedLoopbackURL(t)
 				return setenv(setenv(env, "AWS_ENDPOINT_URL_STS", closed), "AWS_ENDPOINT_URL", closed)
 			},
-			verdict: report.VerdictError, code: report.ExitUnverified,
+			verdict: report.VerdictError, code: cli.ExitUnverified,
 			check: "sts.assume-role", status: report.StatusError, phrases: []string{"nothing was verified"},
 		},
 		{
@@ -41,7 +42,7 @@ func TestBrokenInputFailsClosed(t *testing.T) {
 				}
 				return setenv(env, "AWS_WEB_IDENTITY_TOKEN_FILE", path)
 			},
-			verdict: report.VerdictFail, code: report.ExitFail,
+			verdict: report.VerdictFail, code: cli.ExitFail,
 			check: "token.claims", status: report.StatusFail,
 		},
 	} {

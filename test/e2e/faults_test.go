@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/podcred/podcred/internal/cli"
 	"github.com/podcred/podcred/internal/sandbox/stsfront"
 	"github.com/podcred/podcred/pkg/report"
 )
@@ -26,17 +27,17 @@ func TestSTSFaultsEndInADefiniteVerdict(t *testing.T) {
 		maxCalls int
 	}{
 		{"throttling (400) twice is retried and passes", stsfront.Fault{Kind: stsfront.FaultThrottling, Times: 2},
-			report.VerdictPass, report.ExitPass, report.StatusPass, 4},
+			report.VerdictPass, cli.ExitPass, report.StatusPass, 4},
 		{"429 twice is retried and passes", stsfront.Fault{Kind: stsfront.FaultTooManyRequests, Times: 2},
-			report.VerdictPass, report.ExitPass, report.StatusPass, 4},
+			report.VerdictPass, cli.ExitPass, report.StatusPass, 4},
 		{"a 500 once is retried and passes", stsfront.Fault{Kind: stsfront.FaultInternalError, Times: 1},
-			report.VerdictPass, report.ExitPass, report.StatusPass, 3},
+			report.VerdictPass, cli.ExitPass, report.StatusPass, 3},
 		{"503 on every call is an error after bounded retries", stsfront.Fault{Kind: stsfront.FaultServiceUnavailable},
-			report.VerdictError, report.ExitUnverified, report.StatusError, 6},
+			report.VerdictError, cli.ExitUnverified, report.StatusError, 6},
 		{"connection resets are an error", stsfront.Fault{Kind: stsfront.FaultReset},
-			report.VerdictError, report.ExitUnverified, report.StatusError, 6},
+			report.VerdictError, cli.ExitUnverified, report.StatusError, 6},
 		{"malformed XML is an error", stsfront.Fault{Kind: stsfront.FaultMalformed},
-			report.VerdictError, report.ExitUnverified, report.StatusError, 6},
+			report.VerdictError, cli.ExitUnverified, report.StatusError, 6},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			defer stopOnPanic()
@@ -63,7 +64,7 @@ func TestSTSFaultsEndInADefiniteVerdict(t *testing.T) {
 		front.SetFault(action, stsfront.Fault{Kind: stsfront.FaultSlow, Delay: time.Minute})
 		t.Cleanup(front.ClearFaults)
 		r := verify(t, env, "--timeout", "3s")
-		if r.code != report.ExitUnverified || r.report.Verdict != report.VerdictError {
+		if r.code != cli.ExitUnverified || r.report.Verdict != report.VerdictError {
 			t.Errorf("exit %d verdict %s, want 1/error", r.code, r.report.Verdict)
 		}
 		if r.elapsed > 8*time.Second {
@@ -77,7 +78,7 @@ func TestSTSFaultsEndInADefiniteVerdict(t *testing.T) {
 		env := scenarioEnv(t, scenario(t, "wrong-namespace"))
 		front.ResetCalls()
 		r := verify(t, env)
-		wantOutcome(t, r, report.VerdictFail, report.ExitFail, "sts.assume-role", report.StatusFail, "AccessDenied")
+		wantOutcome(t, r, report.VerdictFail, cli.ExitFail, "sts.assume-role", report.StatusFail, "AccessDenied")
 		// One explicit call, one through the SDK chain: AccessDenied is retried by neither.
 		if n := front.Calls()[action]; n != 2 {
 			t.Errorf("%d AssumeRoleWithWebIdentity calls, want 2 (no retries of AccessDenied)", n)

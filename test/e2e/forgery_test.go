@@ -18,6 +18,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
+	"github.com/podcred/podcred/internal/cli"
 	"github.com/podcred/podcred/internal/sandbox"
 	"github.com/podcred/podcred/pkg/report"
 	"github.com/podcred/podcred/pkg/verdict"
@@ -111,8 +112,8 @@ func TestOnlyTheNamedServiceAccountMayWriteItsVerdict(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer func() { _ = adminCMs.Delete(ctx, "podcred-litmus-admin", metav1.DeleteOptions{}) }()
-		wantGate(t, gate(t, healthy, "--service-account", "litmus-admin"), report.ExitUnverified, "is immutable")
-		if r := verify(t, healthy); r.code != report.ExitUnverified {
+		wantGate(t, gate(t, healthy, "--service-account", "litmus-admin"), cli.ExitUnverified, "is immutable")
+		if r := verify(t, healthy); r.code != cli.ExitUnverified {
 			t.Errorf("the agent over an immutable report: exit %d, want 1 (could not publish)", r.code)
 		}
 	})
@@ -166,7 +167,7 @@ func TestACrashedRunLeavesNoOldPassBehind(t *testing.T) {
 	_ = cmd.Process.Kill() // the crash
 	_ = cmd.Wait()
 
-	wantGate(t, gate(t, healthy, "--service-account", "litmus-admin"), report.ExitUnverified, "has not published its verdict")
+	wantGate(t, gate(t, healthy, "--service-account", "litmus-admin"), cli.ExitUnverified, "has not published its verdict")
 	if open, why := k8sProbeOpens(t, healthy, loadExampleProbes(t)); open {
 		t.Errorf("the k8sProbe opens on a pending verdict (%s)", why)
 	}

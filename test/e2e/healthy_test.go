@@ -10,6 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 
+	"github.com/podcred/podcred/internal/cli"
 	"github.com/podcred/podcred/pkg/report"
 )
 
@@ -21,7 +22,7 @@ func TestHealthyPodGetsItsOwnRoleAndPublishesPass(t *testing.T) {
 	sc := scenario(t, "healthy")
 	started := time.Now()
 	r := verify(t, scenarioEnv(t, sc))
-	wantOutcome(t, r, report.VerdictPass, report.ExitPass, "", "")
+	wantOutcome(t, r, report.VerdictPass, cli.ExitPass, "", "")
 	for _, c := range r.report.Checks {
 		if c.Status != report.StatusPass && !(c.ID == "isolation.cross-role" && c.Status == report.StatusSkip) {
 			t.Errorf("check %s is %s, want pass: %s", c.ID, c.Status, c.Message)

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/podcred/podcred/internal/cli"
 	"github.com/podcred/podcred/internal/ststest"
 	"github.com/podcred/podcred/pkg/report"
 )
@@ -50,20 +51,20 @@ func TestHostileInputsEndInOneReportWithinTheDeadlineAndMemory(t *testing.T) {
 	}{
 		{"a FIFO as the token file", func(t *testing.T, env []string) []string {
 			return setenv(env, "AWS_WEB_IDENTITY_TOKEN_FILE", fifo(t))
-		}, report.ExitFail, "env.token-file", report.StatusFail, "FIFO"},
+		}, cli.ExitFail, "env.token-file", report.StatusFail, "FIFO"},
 		{"a FIFO as the shared credentials file", func(t *testing.T, env []string) []string {
 			return setenv(env, "AWS_SHARED_CREDENTIALS_FILE", fifo(t))
-		}, report.ExitFail, "chain.source", report.StatusFail, "FIFO"},
+		}, cli.ExitFail, "chain.source", report.StatusFail, "FIFO"},
 		{"a token symlinked to /dev/zero", func(t *testing.T, env []string) []string {
 			link := filepath.Join(t.TempDir(), "token")
 			if err := os.Symlink("/dev/zero", link); err != nil {
 				t.Fatal(err)
 			}
 			return setenv(env, "AWS_WEB_IDENTITY_TOKEN_FILE", link)
-		}, report.ExitFail, "env.token-file", report.StatusFail, "character device"},
+		}, cli.ExitFail, "env.token-file", report.StatusFail, "character device"},
 		{"/dev/zero as the shared credentials file", func(t *testing.T, env []string) []string {
 			return setenv(env, "AWS_SHARED_CREDENTIALS_FILE", "/dev/zero")
-		}, report.ExitFail, "chain.source", report.StatusFail, "/dev/zero is a character device"},
+		}, cli.ExitFail, "chain.source", report.StatusFail, "/dev/zero is a character device"},
 		{"a 70 MB token", func(t *testing.T, env []string) []string {
 			path := filepath.Join(t.TempDir(), "token")
 			f, err := os.Create(path)
@@ -80,14 +81,14 @@ func TestHostileInputsEndInOneReportWithinTheDeadlineAndMemory(t *testing.T) {
 				t.Fatal(err)
 			}
 			return setenv(env, "AWS_WEB_IDENTITY_TOKEN_FILE", path)
-		}, report.ExitFail, "env.token-file", report.StatusFail, "over the 65536-byte limit"},
+		}, cli.ExitFail, "env.token-file", report.StatusFail, "over the 65536-byte limit"},
 		{"an IMDS streaming an endless body to a pod without IRSA", func(t *testing.T, env []string) []string {
 			env = unsetenv(unsetenv(unsetenv(env, "AWS_ROLE_ARN"), "AWS_WEB_IDENTITY_TOKEN_FILE"), "AWS_EC2_METADATA_DISABLED")
 			return setenv(env, "AWS_EC2_METADATA_SERVICE_ENDPOINT", endless.URL)
-		}, report.ExitFail, "chain.source", report.StatusFail, ""},
+		}, cli.ExitFail, "chain.source", report.StatusFail, ""},
 		{"an STS answering with an endless body", func(t *testing.T, env []string) []string {
 			return setenv(env, "AWS_ENDPOINT_URL_STS", endless.URL)
-		}, report.ExitUnverified, "sts.assume-role", report.StatusError, "MalformedResponse"},
+		}, cli.ExitUnverified, "sts.assume-role", report.StatusError, "MalformedResponse"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			defer stopOnPanic()
@@ -131,7 +132,7 @@ func TestSIGTERMEndsAStuckRunWithItsReport(t *testing.T) {
 			t.Errorf("SIGTERM: %v", err)
 		}
 	}, "--timeout", "60s")
-	if p.code != report.ExitUnverified || p.elapsed > 10*time.Second {
+	if p.code != cli.ExitUnverified || p.elapsed > 10*time.Second {
 		t.Errorf("exit %d after %s, want 1 soon after SIGTERM\nstderr: %s", p.code, p.elapsed, p.stderr)
 	}
 	r := oneReport(t, p)

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/podcred/podcred/internal/cli"
 	"github.com/podcred/podcred/pkg/report"
 )
 
@@ -26,7 +27,7 @@ func TestBlockedIMDSPassesWithoutWaitingOutTheTimeout(t *testing.T) {
 		t.Fatalf("the blocked IMDS endpoint %s accepts connections", endpoint)
 	}
 	r := verify(t, env, "--imds-timeout", imdsTimeout.String())
-	wantOutcome(t, r, report.VerdictPass, report.ExitPass, "isolation.imds", report.StatusPass)
+	wantOutcome(t, r, report.VerdictPass, cli.ExitPass, "isolation.imds", report.StatusPass)
 	if c := r.report.Check("isolation.imds"); c != nil && time.Duration(c.DurationMs)*time.Millisecond > 2*time.Second {
 		t.Errorf("isolation.imds took %d ms against a closed port", c.DurationMs)
 	}

@@ -10,6 +10,7 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/podcred/podcred/internal/cli"
 	"github.com/podcred/podcred/internal/sandbox"
 	"github.com/podcred/podcred/pkg/preflight"
 	"github.com/podcred/podcred/pkg/report"
@@ -64,7 +65,7 @@ func TestPreflightFlagsANodeThatLetsPodsReachIMDS(t *testing.T) {
 		sandbox.NodeName+" ("+id+": HttpTokens=optional, HttpPutResponseHopLimit=2)",
 		"pods of litmus-admin run there: ec2-terminate-runner",
 		"aws ec2 modify-instance-metadata-options --region "+sb(t).World().Region+" --instance-id "+id+" --http-tokens required --http-put-response-hop-limit 1")
-	if r.report.Verdict != report.VerdictFail || r.code != report.ExitFail {
+	if r.report.Verdict != report.VerdictFail || r.code != cli.ExitFail {
 		t.Errorf("verdict %s exit %d, want fail: %s", r.report.Verdict, r.code, findings(r.report))
 	}
 	if calls := sb(t).Front().Calls()["ec2:DescribeInstances"]; calls < 1 {

@@ -14,6 +14,7 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/podcred/podcred/internal/cli"
 	"github.com/podcred/podcred/internal/sandbox"
 	"github.com/podcred/podcred/pkg/preflight"
 	"github.com/podcred/podcred/pkg/report"
@@ -53,7 +54,7 @@ func runPreflight(t *testing.T, args ...string) *preflightRun {
 	p := runProcess(t, "podcred-preflight", preflightDeadline, env, bin, args...)
 	r := &preflightRun{args: args, code: p.code, stdout: p.stdout, stderr: p.stderr}
 	t.Logf("podcred-preflight %s: exit %d in %s", strings.Join(args, " "), r.code, p.elapsed.Round(time.Millisecond))
-	if r.code == report.ExitUsage {
+	if r.code == cli.ExitUsage {
 		t.Fatalf("podcred-preflight %s: exit 2 (bad usage): %s", strings.Join(args, " "), r.stderr)
 	}
 	return r
@@ -84,7 +85,7 @@ func preflightCheck(t *testing.T, ns, sa string, args ...string) *preflightRun {
 	if !slices.Equal(ids, want) {
 		t.Errorf("check IDs %v, want DESIGN.md's %v", ids, want)
 	}
-	if code := report.ExitCode(rep.Verdict, false); r.code != code {
+	if code := cli.ExitCode(rep.Verdict, false); r.code != code {
 		t.Errorf("exit %d for verdict %s, want %d", r.code, rep.Verdict, code)
 	}
 	r.report = &rep
@@ -335,7 +336,7 @@ func TestPreflightHealthySetUpPassesEveryStep(t *testing.T) {
 			t.Errorf("%s = %s: %s (fix: %s)", c.ID, c.Status, c.Message, c.Remedy)
 		}
 	}
-	if r.report.Verdict != report.VerdictPass || r.code != report.ExitPass {
+	if r.report.Verdict != report.VerdictPass || r.code != cli.ExitPass {
 		t.Errorf("verdict %s, exit %d\nstderr: %s", r.report.Verdict, r.code, r.stderr)
 	}
 	job := r.report.Check(preflight.IDJobVerification)
@@ -367,7 +368,7 @@ func TestPreflightHealthySetUpPassesEveryStep(t *testing.T) {
 	}
 
 	junit := runPreflight(t, "check", "-n", "litmus", "--service-account", "malformed", "--cluster", "preflight-lab", "--format", "junit")
-	if junit.code != report.ExitFail || !bytes.Contains(junit.stdout, []byte(`<testcase name="sa.role-annotation"`)) || !bytes.Contains(junit.stdout, []byte("<failure ")) {
+	if junit.code != cli.ExitFail || !bytes.Contains(junit.stdout, []byte(`<testcase name="sa.role-annotation"`)) || !bytes.Contains(junit.stdout, []byte("<failure ")) {
 		t.Errorf("junit output (exit %d):\n%s", junit.code, junit.stdout)
 	}
 }
@@ -409,7 +410,7 @@ func TestPreflightAuditFetchesEachIAMObjectOnce(t *testing.T) {
 			t.Errorf("audit output lacks %q", want)
 		}
 	}
-	if r.code != report.ExitFail {
+	if r.code != cli.ExitFail {
 		t.Errorf("audit exit %d, want 3 (the malformed annotation fails)", r.code)
 	}
 }

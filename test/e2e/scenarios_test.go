@@ -4,6 +4,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/podcred/podcred/internal/cli"
 	"github.com/podcred/podcred/pkg/report"
 )
 
@@ -22,34 +23,34 @@ type demoCase struct {
 
 var demoCases = []demoCase{
 	{name: "the healthy set-up passes as its own role", scenario: "healthy",
-		code: report.ExitPass, check: "sts.caller-identity", status: report.StatusPass, phrases: []string{"assumed-role/chaos-ec2/"}},
+		code: cli.ExitPass, check: "sts.caller-identity", status: report.StatusPass, phrases: []string{"assumed-role/chaos-ec2/"}},
 	{name: "a trust policy naming another namespace is refused with AccessDenied", scenario: "wrong-namespace",
-		code: report.ExitFail, check: "sts.assume-role", status: report.StatusFail,
+		code: cli.ExitFail, check: "sts.assume-role", status: report.StatusFail,
 		phrases: []string{"AccessDenied", "does not let system:serviceaccount:litmus:wrong-namespace assume it", "update-assume-role-policy"}},
 	{name: "StringEquals with a wildcard in sub matches no ServiceAccount", scenario: "wildcard-string-equals",
-		code: report.ExitFail, check: "sts.assume-role", status: report.StatusFail, phrases: []string{"AccessDenied"}},
+		code: cli.ExitFail, check: "sts.assume-role", status: report.StatusFail, phrases: []string{"AccessDenied"}},
 	{name: "StringLike with the same wildcard lets the ServiceAccount in", scenario: "wildcard-string-like",
-		code: report.ExitPass, check: "sts.assume-role", status: report.StatusPass, phrases: []string{"chaos-wildcard-like"}},
+		code: cli.ExitPass, check: "sts.assume-role", status: report.StatusPass, phrases: []string{"chaos-wildcard-like"}},
 	{name: "a pod started before the role annotation has no AWS_ROLE_ARN", scenario: "pod-before-annotation",
-		code: report.ExitFail, check: "env.role-arn", status: report.StatusFail, phrases: []string{"AWS_ROLE_ARN"}},
+		code: cli.ExitFail, check: "env.role-arn", status: report.StatusFail, phrases: []string{"AWS_ROLE_ARN"}},
 	{name: "an expired token fails token.claims", scenario: "expired-token",
-		code: report.ExitFail, check: "token.claims", status: report.StatusFail, phrases: []string{"expired"}},
+		code: cli.ExitFail, check: "token.claims", status: report.StatusFail, phrases: []string{"expired"}},
 	{name: "static keys in the environment fail creds.static-env", scenario: "static-keys",
-		code: report.ExitFail, check: "creds.static-env", status: report.StatusFail, phrases: []string{"AWS_ACCESS_KEY_ID"}},
+		code: cli.ExitFail, check: "creds.static-env", status: report.StatusFail, phrases: []string{"AWS_ACCESS_KEY_ID"}},
 	{name: "the Litmus cloud-secret file warns on creds.shared-file", scenario: "cloud-secret",
-		code: report.ExitPass, check: "creds.shared-file", status: report.StatusWarn, phrases: []string{"cloud_config.yml"}},
+		code: cli.ExitPass, check: "creds.shared-file", status: report.StatusWarn, phrases: []string{"cloud_config.yml"}},
 	{name: "the cloud-secret warning exits 4 with --strict", scenario: "cloud-secret", args: []string{"--strict"},
-		code: report.ExitWarnStrict, check: "creds.shared-file", status: report.StatusWarn},
+		code: cli.ExitWarnStrict, check: "creds.shared-file", status: report.StatusWarn},
 	{name: "a node role served through IMDS fails isolation.imds", scenario: "imds-reachable",
-		code: report.ExitFail, check: "isolation.imds", status: report.StatusFail, phrases: []string{"eks-node-role"}},
+		code: cli.ExitFail, check: "isolation.imds", status: report.StatusFail, phrases: []string{"eks-node-role"}},
 	{name: "another experiment's role scoped to its own ServiceAccount refuses this token", scenario: "cross-role-scoped",
-		code: report.ExitPass, check: "isolation.cross-role", status: report.StatusPass, phrases: []string{"refused"}},
+		code: cli.ExitPass, check: "isolation.cross-role", status: report.StatusPass, phrases: []string{"refused"}},
 	{name: "a role without a sub condition accepts this token", scenario: "cross-role-unscoped",
-		code: report.ExitFail, check: "isolation.cross-role", status: report.StatusFail, phrases: []string{"chaos-unscoped"}},
+		code: cli.ExitFail, check: "isolation.cross-role", status: report.StatusFail, phrases: []string{"chaos-unscoped"}},
 	{name: "an aws-sdk-go-v2 experiment gets no credentials from a leftover AWS_PROFILE", scenario: "leftover-profile-go-v2",
-		code: report.ExitFail, check: "chain.source", status: report.StatusFail, phrases: []string{"aws-sdk-go-v2", "left-over"}},
+		code: cli.ExitFail, check: "chain.source", status: report.StatusFail, phrases: []string{"aws-sdk-go-v2", "left-over"}},
 	{name: "litmus-go's aws-sdk-go v1.38.59 ignores the missing profile and uses web identity", scenario: "leftover-profile-litmus",
-		code: report.ExitPass, check: "chain.source", status: report.StatusPass,
+		code: cli.ExitPass, check: "chain.source", status: report.StatusPass,
 		phrases: []string{"aws-sdk-go v1.38.59", "WebIdentityCredentials", "assumed-role/chaos-ec2/"}},
 }
 

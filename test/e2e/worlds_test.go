@@ -3,6 +3,7 @@ package e2e
 import (
 	"testing"
 
+	"github.com/podcred/podcred/internal/cli"
 	"github.com/podcred/podcred/pkg/report"
 )
 
@@ -27,7 +28,7 @@ func TestOIDCProviderMisconfigurations(t *testing.T) {
 			useWorld(t, tc.world)
 			sc := scenario(t, tc.scenario)
 			r := verify(t, scenarioEnv(t, sc))
-			wantOutcome(t, r, report.Verdict(sc.Expect), report.ExitFail, "sts.assume-role", report.StatusFail, tc.phrases...)
+			wantOutcome(t, r, report.Verdict(sc.Expect), cli.ExitFail, "sts.assume-role", report.StatusFail, tc.phrases...)
 			wantPublished(t, r)
 			if sc.Check != "sts.assume-role" {
 				t.Errorf("%s says scenario %s hinges on %q, not sts.assume-role", tc.world, sc.Name, sc.Check)

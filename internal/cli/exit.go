@@ -1,8 +1,10 @@
-package report
+package cli
 
 import (
 	"errors"
 	"fmt"
+
+	"github.com/podcred/podcred/pkg/report"
 )
 
 // Exit codes shared by every podcred program (DESIGN.md, "Report and exit codes").
@@ -15,16 +17,16 @@ const (
 )
 
 // ExitCode maps a verdict to the process exit code.
-func ExitCode(v Verdict, strict bool) int {
+func ExitCode(v report.Verdict, strict bool) int {
 	switch v {
-	case VerdictPass:
+	case report.VerdictPass:
 		return ExitPass
-	case VerdictWarn:
+	case report.VerdictWarn:
 		if strict {
 			return ExitWarnStrict
 		}
 		return ExitPass
-	case VerdictFail:
+	case report.VerdictFail:
 		return ExitFail
 	default:
 		return ExitUnverified
