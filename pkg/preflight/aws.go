@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 
 	"github.com/podcred/podcred/pkg/podiam"
+	"github.com/podcred/podcred/pkg/trustpolicy"
 )
 
 // The AWS calls preflight makes, one interface per call (owned here, where
@@ -115,13 +116,13 @@ func collectProviders(ctx context.Context, c IAMAPI, issuer string, role *podiam
 	for _, e := range out.OpenIDConnectProviderList {
 		arn := aws.ToString(e.Arn)
 		p.ARNs = append(p.ARNs, arn)
-		part, acct, h, ok := ProviderARNParts(arn)
+		part, acct, h, ok := trustpolicy.ProviderARNParts(arn)
 		if !ok {
 			continue
 		}
 		same := strings.EqualFold(h, host)
 		inAccount := role == nil || (acct == role.Account && part == role.Partition)
-		fixed, swapped := CorrectIssuerHost(strings.ToLower(h))
+		fixed, swapped := trustpolicy.CorrectIssuerHost(strings.ToLower(h))
 		switch {
 		case same && inAccount && p.Match == "":
 			p.Match = arn
@@ -160,10 +161,10 @@ func collectRole(ctx context.Context, c GetRoleAPI, role podiam.RoleARN, timeout
 		rf.ActualARN = aws.ToString(out.Role.Arn)
 	}
 	if out.Role == nil || out.Role.AssumeRolePolicyDocument == nil {
-		rf.TrustErr = policyError("GetRole returned no trust policy")
+		rf.TrustErr = fmt.Errorf("%w: GetRole returned no trust policy", trustpolicy.ErrNotPolicy)
 		return rf
 	}
-	rf.Trust, rf.TrustErr = ParsePolicy(aws.ToString(out.Role.AssumeRolePolicyDocument))
+	rf.Trust, rf.TrustErr = trustpolicy.ParsePolicy(aws.ToString(out.Role.AssumeRolePolicyDocument))
 	return rf
 }
 
@@ -242,7 +243,7 @@ func collectGrants(ctx context.Context, c grantsAPI, role podiam.RoleARN, timeou
 			if err != nil {
 				gp.Err = podiam.Classify("GetRolePolicy", err)
 			} else {
-				gp.Doc, gp.Err = ParsePolicy(aws.ToString(got.PolicyDocument))
+				gp.Doc, gp.Err = trustpolicy.ParsePolicy(aws.ToString(got.PolicyDocument))
 			}
 			g.Policies = append(g.Policies, gp)
 		}
@@ -284,6 +285,6 @@ func managedPolicy(ctx context.Context, c grantsAPI, name, arn string, timeout t
 		gp.Err = fmt.Errorf("GetPolicyVersion returned no document for %s", arn)
 		return gp
 	}
-	gp.Doc, gp.Err = ParsePolicy(aws.ToString(ver.PolicyVersion.Document))
+	gp.Doc, gp.Err = trustpolicy.ParsePolicy(aws.ToString(ver.PolicyVersion.Document))
 	return gp
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/podcred/podcred/pkg/podiam"
+	"github.com/podcred/podcred/pkg/trustpolicy"
 )
 
 // Names of the subject and the objects a preflight remedy names.
@@ -66,7 +67,7 @@ func checkClusterIssuer(f Facts) result {
 			"use the issuer exactly as aws eks describe-cluster --name "+f.clusterName()+" --query cluster.identity.oidc.issuer reports it")
 	}
 	r := pass(fmt.Sprintf("issuer %s (from %s)", is.URL, is.Source)).With("issuer", is.URL).With("source", is.Source)
-	if fixed, wrong := CorrectIssuerHost(podiam.IssuerHost(is.URL)); wrong {
+	if fixed, wrong := trustpolicy.CorrectIssuerHost(podiam.IssuerHost(is.URL)); wrong {
 		return warn(fmt.Sprintf("issuer %s uses the host form oidc.<region>.eks...; EKS issuers read https://%s", is.URL, fixed),
 			"pass the issuer exactly as eks:DescribeCluster reports it").With("issuer", is.URL)
 	}

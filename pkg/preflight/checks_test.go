@@ -10,6 +10,7 @@ import (
 	"github.com/podcred/podcred/pkg/credcheck"
 	"github.com/podcred/podcred/pkg/podiam"
 	"github.com/podcred/podcred/pkg/report"
+	"github.com/podcred/podcred/pkg/trustpolicy"
 )
 
 const (
@@ -20,20 +21,20 @@ const (
 var pfNow = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 
 // pfTrust is a trust policy for litmus/litmus-admin with the given conditions.
-func pfTrust(t *testing.T, conditions string) *PolicyDocument {
+func pfTrust(t *testing.T, conditions string) *trustpolicy.PolicyDocument {
 	t.Helper()
 	doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"` + pfProvider + `"},` +
 		`"Action":"sts:AssumeRoleWithWebIdentity","Condition":` + conditions + `}]}`
-	p, err := ParsePolicy(doc)
+	p, err := trustpolicy.ParsePolicy(doc)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return p
 }
 
-func pfPolicy(t *testing.T, doc string) *PolicyDocument {
+func pfPolicy(t *testing.T, doc string) *trustpolicy.PolicyDocument {
 	t.Helper()
-	p, err := ParsePolicy(doc)
+	p, err := trustpolicy.ParsePolicy(doc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,12 +151,12 @@ func TestPreflightChecksFailWithTheFixFilledIn(t *testing.T) {
 			f.Role = &RoleFact{ARN: f.Role.ARN, Err: &podiam.CallError{Operation: "GetRole", Code: "Throttling"}}
 		}, IDIAMRoleExists, report.StatusError, []string{"iam:GetRole"}},
 		{"broken trust JSON", func(t *testing.T, f *Facts) {
-			_, err := ParsePolicy(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow",`)
+			_, err := trustpolicy.ParsePolicy(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow",`)
 			f.Role.Trust, f.Role.TrustErr = nil, err
 		}, IDTrustPrincipal, report.StatusFail, []string{"is broken", "invalid JSON", "aws iam update-assume-role-policy --role-name chaos-ec2"}},
 		{"trust names the wrong host form", func(t *testing.T, f *Facts) {
 			f.Role.Trust = pfPolicy(t, `{"Statement":{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::123456789012:oidc-provider/`+corpusSwapped+`"},"Action":"sts:AssumeRoleWithWebIdentity"}}`)
-		}, IDTrustPrincipal, report.StatusFail, []string{LintProviderWrongHostForm, pfProvider}},
+		}, IDTrustPrincipal, report.StatusFail, []string{trustpolicy.LintProviderWrongHostForm, pfProvider}},
 		{"trust allows only sts:AssumeRole", func(t *testing.T, f *Facts) {
 			f.Role.Trust = pfPolicy(t, `{"Statement":{"Effect":"Allow","Principal":{"Federated":"`+pfProvider+`"},"Action":"sts:AssumeRole"}}`)
 		}, IDTrustPrincipal, report.StatusFail, []string{"allows sts:AssumeRole, not sts:AssumeRoleWithWebIdentity"}},
@@ -184,10 +185,10 @@ func TestPreflightChecksFailWithTheFixFilledIn(t *testing.T) {
 		}, IDTrustAudience, report.StatusFail, []string{"[vault]", "sts.amazonaws.com"}},
 		{"wildcard under StringEquals", func(t *testing.T, f *Facts) {
 			f.Role.Trust = pfTrust(t, `{"StringEquals":{"`+corpusHost+`:sub":"system:serviceaccount:litmus:*"}}`)
-		}, IDTrustOperators, report.StatusFail, []string{LintWildcardWithoutLike, "StringLike"}},
+		}, IDTrustOperators, report.StatusFail, []string{trustpolicy.LintWildcardWithoutLike, "StringLike"}},
 		{"condition key for another issuer", func(t *testing.T, f *Facts) {
 			f.Role.Trust = pfTrust(t, `{"StringEquals":{"oidc.eks.us-west-2.amazonaws.com/id/OLD:sub":"system:serviceaccount:litmus:litmus-admin"}}`)
-		}, IDTrustOperators, report.StatusFail, []string{LintForeignIssuerKey, corpusHost + ":sub"}},
+		}, IDTrustOperators, report.StatusFail, []string{trustpolicy.LintForeignIssuerKey, corpusHost + ":sub"}},
 		{"fault action missing", func(t *testing.T, f *Facts) {
 			f.Permissions.Actions[len(f.Permissions.Actions)-1].Decision = "implicitDeny"
 		}, IDIAMPermissions, report.StatusFail, []string{"ec2-terminate-by-id lacks", "aws iam put-role-policy --role-name chaos-ec2"}},

@@ -6,11 +6,12 @@ import (
 	"strings"
 
 	"github.com/podcred/podcred/pkg/podiam"
+	"github.com/podcred/podcred/pkg/trustpolicy"
 )
 
 // trustInputs returns what every trust check needs, or the skip result
 // naming what is missing.
-func trustInputs(f Facts) (podiam.RoleARN, *PolicyDocument, string, *result) {
+func trustInputs(f Facts) (podiam.RoleARN, *trustpolicy.PolicyDocument, string, *result) {
 	role, ok := f.role()
 	switch {
 	case !ok || f.Role == nil || !f.Role.Found:
@@ -27,8 +28,8 @@ func trustInputs(f Facts) (podiam.RoleARN, *PolicyDocument, string, *result) {
 }
 
 // request is the AssumeRoleWithWebIdentity request a pod of ns/sa makes.
-func (f Facts) request(provider, ns, sa string) WebIdentityRequest {
-	return WebIdentityRequest{ProviderARN: provider, Subject: podiam.SubjectPrefix + ns + ":" + sa, Audience: f.Audience}
+func (f Facts) request(provider, ns, sa string) trustpolicy.WebIdentityRequest {
+	return trustpolicy.WebIdentityRequest{ProviderARN: provider, Subject: podiam.SubjectPrefix + ns + ":" + sa, Audience: f.Audience}
 }
 
 func checkTrustPrincipal(f Facts) result {
@@ -54,22 +55,22 @@ func checkTrustPrincipal(f Facts) result {
 		}
 	}
 	if len(allow) > 0 {
-		return pass(fmt.Sprintf("statement %s allows %s for %s", strings.Join(allow, ", "), ActionAssumeRoleWithWebIdentity, provider)).
+		return pass(fmt.Sprintf("statement %s allows %s for %s", strings.Join(allow, ", "), trustpolicy.ActionAssumeRoleWithWebIdentity, provider)).
 			With("providerArn", provider)
 	}
 	var why []string
-	for _, l := range LintTrust(f.Role.Trust, role, f.Issuer.URL) {
+	for _, l := range trustpolicy.LintTrust(f.Role.Trust, role, f.Issuer.URL) {
 		switch l.Code {
-		case LintProviderWrongHostForm, LintProviderMalformed, LintProviderPartition, LintProviderAccount:
+		case trustpolicy.LintProviderWrongHostForm, trustpolicy.LintProviderMalformed, trustpolicy.LintProviderPartition, trustpolicy.LintProviderAccount:
 			why = append(why, l.String())
 		}
 	}
 	for _, s := range f.Role.Trust.Statements {
-		if s.Effect == "Allow" && s.principalApplies(PrincipalFederated, provider) && !s.ActionApplies(ActionAssumeRoleWithWebIdentity) {
-			why = append(why, fmt.Sprintf("statement %d names the provider but allows %s, not %s", s.Index, strings.Join(s.Actions, ", "), ActionAssumeRoleWithWebIdentity))
+		if s.Effect == "Allow" && s.PrincipalApplies(trustpolicy.PrincipalFederated, provider) && !s.ActionApplies(trustpolicy.ActionAssumeRoleWithWebIdentity) {
+			why = append(why, fmt.Sprintf("statement %d names the provider but allows %s, not %s", s.Index, strings.Join(s.Actions, ", "), trustpolicy.ActionAssumeRoleWithWebIdentity))
 		}
 	}
-	msg := fmt.Sprintf("no Allow statement of %s's trust policy names %s as Federated principal for %s", role.Name, provider, ActionAssumeRoleWithWebIdentity)
+	msg := fmt.Sprintf("no Allow statement of %s's trust policy names %s as Federated principal for %s", role.Name, provider, trustpolicy.ActionAssumeRoleWithWebIdentity)
 	if len(why) > 0 {
 		msg += ": " + strings.Join(why, "; ")
 	}
@@ -77,7 +78,7 @@ func checkTrustPrincipal(f Facts) result {
 }
 
 // describeBlocked explains why Allow statements did not admit a request.
-func describeBlocked(blocked []BlockedStatement) string {
+func describeBlocked(blocked []trustpolicy.BlockedStatement) string {
 	var parts []string
 	for _, b := range blocked {
 		var conds []string
@@ -94,11 +95,11 @@ func checkTrustSubject(f Facts) result {
 	if skipped != nil {
 		return *skipped
 	}
-	d := EvaluateTrust(doc, f.request(provider, f.Namespace, f.ServiceAccount))
+	d := trustpolicy.EvaluateTrust(doc, f.request(provider, f.Namespace, f.ServiceAccount))
 	switch d.Decision {
-	case DecisionAllow:
+	case trustpolicy.DecisionAllow:
 		return pass(fmt.Sprintf("statement %s admits %s (audience %s)", joinInts(d.AllowedBy), f.subject(), f.Audience)).With("decision", d.Decision)
-	case DecisionExplicitDeny:
+	case trustpolicy.DecisionExplicitDeny:
 		return fail(fmt.Sprintf("statement %s of %s's trust policy denies %s: a Deny wins over any Allow", joinInts(d.DeniedBy), role.Name, f.subject()),
 			fmt.Sprintf("remove or narrow the Deny statement %s; %s", joinInts(d.DeniedBy), trustRemedy(f, role))).With("decision", d.Decision)
 	}
@@ -116,17 +117,17 @@ func checkTrustSubjectScoped(f Facts) result {
 	if skipped != nil {
 		return *skipped
 	}
-	for _, l := range LintTrust(doc, role, f.Issuer.URL) {
-		if l.Code == LintNoSubjectCondition {
+	for _, l := range trustpolicy.LintTrust(doc, role, f.Issuer.URL) {
+		if l.Code == trustpolicy.LintNoSubjectCondition {
 			return fail(fmt.Sprintf("statement %d of %s's trust policy has no sub condition: every ServiceAccount of the cluster can assume the role", l.Statement, role.Name),
 				trustRemedy(f, role))
 		}
 	}
-	if d := EvaluateTrust(doc, f.request(provider, probeNamespace, probeSA)); d.Allowed() {
+	if d := trustpolicy.EvaluateTrust(doc, f.request(provider, probeNamespace, probeSA)); d.Allowed() {
 		return fail(fmt.Sprintf("statement %s of %s's trust policy also admits %s%s:%s: any ServiceAccount of the cluster can assume the role",
 			joinInts(d.AllowedBy), role.Name, podiam.SubjectPrefix, probeNamespace, probeSA), trustRemedy(f, role))
 	}
-	if d := EvaluateTrust(doc, f.request(provider, f.Namespace, probeSA)); d.Allowed() {
+	if d := trustpolicy.EvaluateTrust(doc, f.request(provider, f.Namespace, probeSA)); d.Allowed() {
 		return warn(fmt.Sprintf("statement %s of %s's trust policy admits every ServiceAccount of namespace %s, not only %s",
 			joinInts(d.AllowedBy), role.Name, f.Namespace, f.ServiceAccount), trustRemedy(f, role))
 	}
@@ -139,7 +140,7 @@ func checkTrustAudience(f Facts) result {
 		return *skipped
 	}
 	key := podiam.IssuerHost(f.Issuer.URL) + ":aud"
-	d := EvaluateTrust(doc, f.request(provider, f.Namespace, f.ServiceAccount))
+	d := trustpolicy.EvaluateTrust(doc, f.request(provider, f.Namespace, f.ServiceAccount))
 	for _, b := range d.Blocked {
 		for _, c := range b.Failed {
 			if strings.EqualFold(c.Key, key) {
@@ -149,7 +150,7 @@ func checkTrustAudience(f Facts) result {
 			}
 		}
 	}
-	var stmts []PolicyStatement
+	var stmts []trustpolicy.PolicyStatement
 	if d.Allowed() {
 		for _, s := range doc.Statements {
 			if slices.Contains(d.AllowedBy, s.Index) {
@@ -181,8 +182,8 @@ func checkTrustOperators(f Facts) result {
 		return skip("needs a parsed trust policy (see trust.principal)")
 	}
 	var problems []string
-	for _, l := range LintTrust(f.Role.Trust, role, f.Issuer.URL) {
-		if l.Code == LintWildcardWithoutLike || l.Code == LintForeignIssuerKey {
+	for _, l := range trustpolicy.LintTrust(f.Role.Trust, role, f.Issuer.URL) {
+		if l.Code == trustpolicy.LintWildcardWithoutLike || l.Code == trustpolicy.LintForeignIssuerKey {
 			problems = append(problems, l.String())
 		}
 	}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/podcred/podcred/pkg/podiam"
 	"github.com/podcred/podcred/pkg/report"
+	"github.com/podcred/podcred/pkg/trustpolicy"
 )
 
 // Facts is everything the preflight checks judge, collected from
@@ -107,7 +108,7 @@ type RoleFact struct {
 	// Err is a failure other than NoSuchEntity.
 	Err *podiam.CallError
 	// Trust is the parsed trust policy; TrustErr says why it did not parse.
-	Trust    *PolicyDocument
+	Trust    *trustpolicy.PolicyDocument
 	TrustErr error
 }
 
@@ -139,7 +140,7 @@ type GrantedPolicy struct {
 	Name string
 	ARN  string
 	// Doc is the parsed default version; Err says why it could not be read or parsed.
-	Doc *PolicyDocument
+	Doc *trustpolicy.PolicyDocument
 	Err error
 }
 

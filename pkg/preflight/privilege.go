@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/podcred/podcred/pkg/trustpolicy"
 )
 
 // broadManagedPolicies are AWS managed policies far beyond any chaos fault.
@@ -50,7 +52,7 @@ func PrivilegeFindings(policies []GrantedPolicy, faults []Fault) []string {
 				continue
 			}
 			anyResource := !s.HasResourceElem || (!s.HasNotResource && slices.ContainsFunc(s.Resources, func(r string) bool {
-				return r == "*" || WildcardMatch(r, "arn:aws:iam::000000000000:role/any", false)
+				return r == "*" || trustpolicy.WildcardMatch(r, "arn:aws:iam::000000000000:role/any", false)
 			}))
 			for _, a := range s.Actions {
 				svc, op, _ := strings.Cut(strings.ToLower(a), ":")
@@ -58,10 +60,10 @@ func PrivilegeFindings(policies []GrantedPolicy, faults []Fault) []string {
 				case a == "*" || a == "*:*":
 					out = append(out, fmt.Sprintf("%s allows every action (%q)", where, a))
 					continue
-				case svc == "iam" && hasWildcard(op):
+				case svc == "iam" && strings.ContainsAny(op, "*?"):
 					out = append(out, fmt.Sprintf("%s allows %s: the role could grant itself anything", where, a))
 					continue
-				case svc == "sts" && WildcardMatch(a, "sts:AssumeRole", true) && anyResource:
+				case svc == "sts" && trustpolicy.WildcardMatch(a, "sts:AssumeRole", true) && anyResource:
 					out = append(out, fmt.Sprintf("%s allows %s on any role: the pod could hop to any role that trusts this account", where, a))
 					continue
 				}

@@ -18,11 +18,11 @@ import (
 
 	"github.com/podcred/podcred/internal/sandbox"
 	"github.com/podcred/podcred/pkg/podiam"
-	"github.com/podcred/podcred/pkg/preflight"
+	"github.com/podcred/podcred/pkg/trustpolicy"
 )
 
 // TestTrustAnalyserAgreesWithTheSTSFront runs the trust-policy corpus of
-// pkg/preflight/testdata through podcred's analyser and through the
+// pkg/trustpolicy/testdata through podcred's analyser and through the
 // sandbox's validating STS front (the oracle, which shares no code with
 // it) with real tokens minted by the apiserver, and asserts that both
 // reach the same allow/deny decision for every ServiceAccount tried.
@@ -82,11 +82,11 @@ func TestTrustAnalyserAgreesWithTheSTSFront(t *testing.T) {
 	agree := 0
 	for _, p := range probes {
 		name := p.role + " " + p.ns + ":" + p.sa
-		policy, err := preflight.ParsePolicy(docs[p.role])
+		policy, err := trustpolicy.ParsePolicy(docs[p.role])
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		predicted := preflight.EvaluateTrust(policy, preflight.WebIdentityRequest{ProviderARN: provider,
+		predicted := trustpolicy.EvaluateTrust(policy, trustpolicy.WebIdentityRequest{ProviderARN: provider,
 			Subject: "system:serviceaccount:" + p.ns + ":" + p.sa, Audience: podiam.DefaultAudience}).Allowed()
 		ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 		path, err := s.MintToken(ctx, p.ns, p.sa, "", podiam.DefaultAudience, sandbox.MinTokenTTL)
@@ -117,7 +117,7 @@ func TestTrustAnalyserAgreesWithTheSTSFront(t *testing.T) {
 			t.Errorf("%s: analyser says allowed=%v, STS front says allowed=%v\npolicy: %s", name, predicted, actual, docs[p.role])
 			continue
 		}
-		if want := p.expect == preflight.DecisionAllow; actual != want {
+		if want := p.expect == trustpolicy.DecisionAllow; actual != want {
 			t.Errorf("%s: both say allowed=%v, the corpus expects %s", name, actual, p.expect)
 			continue
 		}
@@ -126,7 +126,7 @@ func TestTrustAnalyserAgreesWithTheSTSFront(t *testing.T) {
 	t.Logf("analyser and STS front agree on %d of %d requests over %d policies", agree, len(probes), len(docs))
 }
 
-// corpusEntry is an entry of pkg/preflight/testdata/trust_corpus.json.
+// corpusEntry is an entry of pkg/trustpolicy/testdata/trust_corpus.json.
 type corpusEntry struct {
 	Name       string          `json:"name"`
 	Sandbox    *bool           `json:"sandbox"`
@@ -145,7 +145,7 @@ type corpusEntry struct {
 
 func loadCorpus(t *testing.T) []corpusEntry {
 	t.Helper()
-	raw, err := os.ReadFile("../../pkg/preflight/testdata/trust_corpus.json")
+	raw, err := os.ReadFile("../../pkg/trustpolicy/testdata/trust_corpus.json")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/podcred/podcred/internal/sandbox"
 	"github.com/podcred/podcred/pkg/preflight"
 	"github.com/podcred/podcred/pkg/report"
+	"github.com/podcred/podcred/pkg/trustpolicy"
 )
 
 // preflightDeadline bounds one podcred-preflight process (its --timeout is shorter).
@@ -132,7 +133,7 @@ func TestPreflightFindsEveryClassicMisconfiguration(t *testing.T) {
 			[]string{"system:serviceaccount:chaos:wrong-namespace", "aws iam update-assume-role-policy --role-name chaos-wrong-namespace",
 				`"` + host + `:sub":"system:serviceaccount:litmus:wrong-namespace"`}, ""},
 		{"wildcard under StringEquals", "wildcard-equals", nil, preflight.IDTrustOperators, report.StatusFail,
-			[]string{preflight.LintWildcardWithoutLike, "StringLike", "--role-name chaos-wildcard-equals"}, ""},
+			[]string{trustpolicy.LintWildcardWithoutLike, "StringLike", "--role-name chaos-wildcard-equals"}, ""},
 		{"unscoped trust policy", "unscoped", nil, preflight.IDTrustSubjectScoped, report.StatusFail,
 			[]string{"every ServiceAccount of the cluster", "--role-name chaos-unscoped"}, ""},
 		{"pod created before the annotation", "late-annotation", nil, preflight.IDPodsEnvInjected, report.StatusFail,

@@ -1,4 +1,4 @@
-package preflight
+package trustpolicy
 
 import (
 	"strings"
@@ -92,7 +92,7 @@ func EvaluateTrust(p *PolicyDocument, r WebIdentityRequest) TrustDecision {
 	}
 	ctx := r.Context()
 	for _, s := range p.Statements {
-		if !s.principalApplies(PrincipalFederated, r.ProviderARN) || !s.ActionApplies(ActionAssumeRoleWithWebIdentity) {
+		if !s.PrincipalApplies(PrincipalFederated, r.ProviderARN) || !s.ActionApplies(ActionAssumeRoleWithWebIdentity) {
 			continue
 		}
 		failed := s.FailedConditions(ctx)
@@ -121,9 +121,9 @@ const (
 	PrincipalService   = "Service"
 )
 
-// principalApplies reports whether the statement's Principal (or
+// PrincipalApplies reports whether the statement's Principal (or
 // NotPrincipal) covers a principal of the given type and ID.
-func (s PolicyStatement) principalApplies(typ, id string) bool {
+func (s PolicyStatement) PrincipalApplies(typ, id string) bool {
 	switch {
 	case s.Principal != nil:
 		return s.Principal.names(typ, id)
@@ -196,7 +196,7 @@ func (p *PolicyDocument) WebIdentityStatements(providerARN string) []PolicyState
 	}
 	var out []PolicyStatement
 	for _, s := range p.Statements {
-		if s.principalApplies(PrincipalFederated, providerARN) && s.ActionApplies(ActionAssumeRoleWithWebIdentity) {
+		if s.PrincipalApplies(PrincipalFederated, providerARN) && s.ActionApplies(ActionAssumeRoleWithWebIdentity) {
 			out = append(out, s)
 		}
 	}

@@ -1,0 +1,9 @@
+// Package trustpolicy parses IAM policy documents and evaluates a role's
+// trust policy for sts:AssumeRoleWithWebIdentity the way STS does: condition
+// operators and set qualifiers, wildcard and ARN matching, explicit deny over
+// allow (EvaluateTrust); LintTrust names the mistakes that make STS refuse an
+// IRSA token. It is pure — no I/O, no Kubernetes, no AWS calls — so
+// pkg/preflight's checks call it over collected facts, and its corpus test
+// replays testdata/trust_corpus.json without a sandbox. The sandbox's STS
+// front oracle (internal/sandbox/iampolicy) never imports it.
+package trustpolicy
