@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -55,13 +56,24 @@ func timed(ctx context.Context, env []string, name string, args ...string) (samp
 		s.cpu = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 	}
 	if rssFile != "" {
-		b, _ := os.ReadFile(rssFile) // a few bytes GNU time wrote
-		s.maxRSS, _ = strconv.ParseInt(strings.TrimSpace(lastLine(string(b))), 10, 64)
+		s.maxRSS = readMaxRSS(rssFile)
 	}
 	if err != nil {
 		return s, nil, fmt.Errorf("%w (exit output: %.300s)", err, errb.String())
 	}
 	return s, out.Bytes(), nil
+}
+
+// readMaxRSS reads the KiB GNU time wrote (a few bytes; read with a limit).
+func readMaxRSS(path string) int64 {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	b, _ := io.ReadAll(io.LimitReader(f, 4096))
+	n, _ := strconv.ParseInt(strings.TrimSpace(lastLine(string(b))), 10, 64)
+	return n
 }
 
 // lastLine is the last non-empty line of s (GNU time prefixes a line when

@@ -211,7 +211,7 @@ func (l *LocalAgentRunner) writeKubeconfig(ctx context.Context, c kubernetes.Int
 			return err
 		}
 	}
-	user := "system:serviceaccount:" + p.Namespace + ":" + p.Spec.ServiceAccountName
+	user := podiam.Subject(p.Namespace, p.Spec.ServiceAccountName)
 	cfg := clientcmdapi.Config{
 		Clusters:       map[string]*clientcmdapi.Cluster{"cluster": {Server: l.REST.Host, CertificateAuthorityData: ca, InsecureSkipTLSVerify: l.REST.Insecure}},
 		AuthInfos:      map[string]*clientcmdapi.AuthInfo{user: {Token: tok}},
