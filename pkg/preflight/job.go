@@ -1,16 +1,12 @@
 package preflight
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
@@ -19,7 +15,6 @@ import (
 	"github.com/podcred/podcred/pkg/credcheck"
 	"github.com/podcred/podcred/pkg/report"
 	"github.com/podcred/podcred/pkg/verdict"
-	"github.com/podcred/podcred/pkg/verdict/typedcore"
 )
 
 // Defaults of the verification Job (deploy/job.yaml).
@@ -141,20 +136,7 @@ type JobOptions struct {
 // leftover Job of the same name is deleted first. It never fails: what went
 // wrong is in JobFact.Err.
 func RunVerificationJob(ctx context.Context, c kubernetes.Interface, o JobOptions) *JobFact {
-	if o.Timeout <= 0 {
-		o.Timeout = DefaultJobTimeout
-	}
-	if o.Poll <= 0 {
-		o.Poll = time.Second
-	}
-	if o.Now == nil {
-		o.Now = time.Now
-	}
-	progress := func(format string, args ...any) {
-		if o.Progress != nil {
-			o.Progress(fmt.Sprintf(format, args...))
-		}
-	}
+	o = o.withDefaults()
 	start := o.Now()
 	job := VerificationJob(o.Namespace, o.ServiceAccount, o.Image)
 	if o.ExperimentSDK != "" {
@@ -166,29 +148,29 @@ func RunVerificationJob(ctx context.Context, c kubernetes.Interface, o JobOption
 		}
 	}
 	jf := &JobFact{JobName: job.Name}
-	finish := func(err error) *JobFact {
-		jf.Err, jf.Duration = err, o.Now().Sub(start)
+	finish := func(r *report.Report, err error) *JobFact {
+		jf.Report, jf.Err, jf.Duration = r, err, o.Now().Sub(start)
 		return jf
 	}
 	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
 	defer cancel()
-	jobs := c.BatchV1().Jobs(o.Namespace)
 	if err := deleteJob(ctx, c, o.Namespace, job.Name, true); err != nil {
-		return finish(fmt.Errorf("delete the previous Job %s: %w", job.Name, err))
+		return finish(nil, fmt.Errorf("delete the previous Job %s: %w", job.Name, err))
 	}
-	prev := publishedAt(ctx, c, o.Namespace, o.ServiceAccount)
-	created, err := jobs.Create(ctx, job, metav1.CreateOptions{})
+	w := &jobWait{c: c, o: o, job: job.Name, start: start,
+		prev: publishedAt(ctx, c, o.Namespace, o.ServiceAccount)}
+	created, err := c.BatchV1().Jobs(o.Namespace).Create(ctx, job, metav1.CreateOptions{})
 	if err != nil {
-		return finish(fmt.Errorf("create Job %s/%s: %w", o.Namespace, job.Name, err))
+		return finish(nil, fmt.Errorf("create Job %s/%s: %w", o.Namespace, job.Name, err))
 	}
-	progress("created Job %s/%s (image %s)", o.Namespace, job.Name, job.Spec.Template.Spec.Containers[0].Image)
+	w.progress("created Job %s/%s (image %s)", o.Namespace, job.Name, job.Spec.Template.Spec.Containers[0].Image)
 	if !o.Keep {
 		defer func() {
 			// The run's context may be over: clean up with a fresh, bounded one.
 			dctx, dcancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
 			defer dcancel()
 			if err := deleteJob(dctx, c, o.Namespace, job.Name, false); err != nil {
-				progress("could not delete Job %s: %v", job.Name, err)
+				w.progress("could not delete Job %s: %v", job.Name, err)
 			}
 		}()
 	}
@@ -196,146 +178,19 @@ func RunVerificationJob(ctx context.Context, c kubernetes.Interface, o JobOption
 	if o.Runner != nil {
 		go func() { runnerDone <- o.Runner.RunJob(ctx, c, created) }()
 	}
-	tick := time.NewTicker(o.Poll)
-	defer tick.Stop()
-	lastNote, lastState := time.Now(), ""
-	var runnerErr error
-	for {
-		if r, ok := freshReport(ctx, c, o.Namespace, o.ServiceAccount, prev); ok {
-			jf.Report = r
-			progress("agent verdict %s", r.Verdict)
-			return finish(nil)
-		}
-		state, ended := jobState(ctx, c, o.Namespace, job.Name)
-		if ended || runnerErr != nil {
-			if r := reportFromLog(ctx, c, o.Namespace, job.Name); r != nil {
-				jf.Report = r
-				progress("agent verdict %s (read from the pod's log: the ConfigMap sink did not publish)", r.Verdict)
-				return finish(nil)
-			}
-			if runnerErr != nil {
-				return finish(fmt.Errorf("running the Job's pod: %w", runnerErr))
-			}
-			return finish(fmt.Errorf("Job %s ended (%s) without publishing a report to ConfigMap %s: check the agent RBAC "+
-				"(kubectl apply -f deploy/job.yaml -l app.kubernetes.io/component=agent-rbac)", job.Name, state, verdict.ConfigMapName(o.ServiceAccount)))
-		}
-		if state != lastState || time.Since(lastNote) >= 10*time.Second {
-			progress("waiting for Job %s: %s (%s)", job.Name, state, o.Now().Sub(start).Round(time.Second))
-			lastNote, lastState = time.Now(), state
-		}
-		select {
-		case <-ctx.Done():
-			return finish(fmt.Errorf("no report from Job %s within %s (last state: %s)", job.Name, o.Timeout, state))
-		case err := <-runnerDone:
-			runnerErr = err
-			if err == nil {
-				// The pod ran: one last look at the ConfigMap happens at the top of the loop.
-				runnerErr = errNoReport
-			}
-		case <-tick.C:
-		}
-	}
+	return finish(w.wait(ctx, runnerDone))
 }
 
-var errNoReport = errors.New("the agent exited without publishing a report")
-
-// deleteJob deletes a Job and its pods (background propagation). With wait,
-// it returns only once the Job is gone (a Job's pod template is immutable,
-// so a new one can be created only then).
-func deleteJob(ctx context.Context, c kubernetes.Interface, ns, name string, wait bool) error {
-	err := c.BatchV1().Jobs(ns).Delete(ctx, name, metav1.DeleteOptions{PropagationPolicy: ptr.To(metav1.DeletePropagationBackground)})
-	if apierrors.IsNotFound(err) {
-		return nil
+// withDefaults fills the zero values of JobOptions.
+func (o JobOptions) withDefaults() JobOptions {
+	if o.Timeout <= 0 {
+		o.Timeout = DefaultJobTimeout
 	}
-	if err != nil || !wait {
-		return err
+	if o.Poll <= 0 {
+		o.Poll = time.Second
 	}
-	for {
-		if _, err := c.BatchV1().Jobs(ns).Get(ctx, name, metav1.GetOptions{}); apierrors.IsNotFound(err) {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(200 * time.Millisecond):
-		}
+	if o.Now == nil {
+		o.Now = time.Now
 	}
-}
-
-// publishedAt is the finish time of the report already in the ConfigMap, if any.
-func publishedAt(ctx context.Context, c kubernetes.Interface, ns, sa string) time.Time {
-	cm, err := c.CoreV1().ConfigMaps(ns).Get(ctx, verdict.ConfigMapName(sa), metav1.GetOptions{})
-	if err != nil {
-		return time.Time{}
-	}
-	var r report.Report
-	if json.Unmarshal([]byte(cm.Data[verdict.DataReport]), &r) != nil {
-		return time.Time{}
-	}
-	return r.FinishedAt
-}
-
-// freshReport reads the agent's report through the gate (which checks that
-// the ConfigMap is podcred's, readable and consistent, and about this SA) and
-// accepts it, whatever its verdict, when it was published after prev.
-func freshReport(ctx context.Context, c kubernetes.Interface, ns, sa string, prev time.Time) (*report.Report, bool) {
-	r, err := verdict.Gate(ctx, typedcore.New(c.CoreV1()), verdict.GateOptions{Namespace: ns, ServiceAccount: sa, MaxAge: 24 * time.Hour, Required: credcheck.GateRequired, Proof: credcheck.GateProof})
-	if err != nil {
-		var ge *verdict.GateError
-		if !errors.As(err, &ge) || ge.Report == nil {
-			return nil, false
-		}
-		switch ge.Reason {
-		case verdict.GateFailed, verdict.GateErrored, verdict.GateExpired:
-			r = ge.Report
-		default:
-			return nil, false
-		}
-	}
-	if !r.FinishedAt.After(prev) {
-		return nil, false
-	}
-	return r, true
-}
-
-// jobState summarizes the Job and its pod, and says whether the Job ended.
-func jobState(ctx context.Context, c kubernetes.Interface, ns, name string) (string, bool) {
-	j, err := c.BatchV1().Jobs(ns).Get(ctx, name, metav1.GetOptions{})
-	if err != nil {
-		return "job unreadable: " + err.Error(), false
-	}
-	for _, cond := range j.Status.Conditions {
-		if cond.Status == corev1.ConditionTrue && (cond.Type == batchv1.JobComplete || cond.Type == batchv1.JobFailed) {
-			return fmt.Sprintf("%s: %s %s", cond.Type, cond.Reason, cond.Message), true
-		}
-	}
-	pods, err := c.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: "job-name=" + name})
-	if err != nil || len(pods.Items) == 0 {
-		return "no pod yet", false
-	}
-	p := pods.Items[0]
-	state := "pod " + p.Name + " " + string(p.Status.Phase)
-	for _, cs := range p.Status.ContainerStatuses {
-		if w := cs.State.Waiting; w != nil && w.Reason != "" {
-			state += " (" + w.Reason + ")"
-		}
-	}
-	return state, false
-}
-
-// reportFromLog reads the agent's JSON report from its pod's log (stdout).
-func reportFromLog(ctx context.Context, c kubernetes.Interface, ns, job string) *report.Report {
-	pods, err := c.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: "job-name=" + job})
-	if err != nil || len(pods.Items) == 0 {
-		return nil
-	}
-	raw, err := c.CoreV1().Pods(ns).GetLogs(pods.Items[0].Name, &corev1.PodLogOptions{Container: "podcred-agent"}).DoRaw(ctx)
-	if err != nil {
-		return nil
-	}
-	var r report.Report
-	if i := bytes.IndexByte(raw, '{'); i < 0 || json.Unmarshal(raw[i:], &r) != nil || r.SchemaVersion != report.SchemaVersion || r.Kind != report.KindAgent {
-		return nil
-	}
-	return &r
+	return o
 }

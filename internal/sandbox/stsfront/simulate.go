@@ -70,30 +70,7 @@ func (f *Front) simulatePrincipalPolicy(ctx context.Context, w http.ResponseWrit
 
 	result := simulateResult{IsTruncated: false}
 	for _, action := range actions {
-		er := evaluationResult{EvalActionName: action, EvalResourceName: "*"}
-		var decisions []iampolicy.Result
-		for _, res := range resources {
-			r := iampolicy.Evaluate(sources, iampolicy.Request{Action: action, Resource: res, Context: reqCtx})
-			decisions = append(decisions, r)
-			if perResource {
-				er.ResourceSpecificResults = append(er.ResourceSpecificResults, resourceResult{
-					EvalResourceName:     res,
-					EvalResourceDecision: string(r.Decision),
-					MatchedStatements:    statements(r.Matched),
-					MissingContextValues: r.MissingKeys,
-				})
-			}
-		}
-		top := mostRestrictive(decisions)
-		er.EvalDecision = string(top)
-		for _, r := range decisions {
-			if r.Decision == top {
-				er.MatchedStatements = appendUnique(er.MatchedStatements, statements(r.Matched)...)
-			}
-			if !perResource {
-				er.MissingContextValues = appendUnique(er.MissingContextValues, r.MissingKeys...)
-			}
-		}
+		er := evaluateAction(sources, action, resources, perResource, reqCtx)
 		f.log.Debug().Str("call", c.String()).Str("role", role.String()).Str("action", action).Str("decision", er.EvalDecision).Msg("simulated")
 		result.EvaluationResults = append(result.EvaluationResults, er)
 	}
@@ -102,6 +79,37 @@ func (f *Front) simulatePrincipalPolicy(ctx context.Context, w http.ResponseWrit
 	})
 }
 
+// evaluateAction simulates one action over the resources: per-resource
+// results when resources were given, the most restrictive decision on top.
+func evaluateAction(sources []iampolicy.Source, action string, resources []string, perResource bool, reqCtx iampolicy.Context) evaluationResult {
+	er := evaluationResult{EvalActionName: action, EvalResourceName: "*"}
+	var decisions []iampolicy.Result
+	for _, res := range resources {
+		r := iampolicy.Evaluate(sources, iampolicy.Request{Action: action, Resource: res, Context: reqCtx})
+		decisions = append(decisions, r)
+		if perResource {
+			er.ResourceSpecificResults = append(er.ResourceSpecificResults, resourceResult{
+				EvalResourceName:     res,
+				EvalResourceDecision: string(r.Decision),
+				MatchedStatements:    statements(r.Matched),
+				MissingContextValues: r.MissingKeys,
+			})
+		}
+	}
+	top := mostRestrictive(decisions)
+	er.EvalDecision = string(top)
+	for _, r := range decisions {
+		if r.Decision == top {
+			er.MatchedStatements = appendUnique(er.MatchedStatements, statements(r.Matched)...)
+		}
+		if !perResource {
+			er.MissingContextValues = appendUnique(er.MissingContextValues, r.MissingKeys...)
+		}
+	}
+	return er
+}
+
+// mostRestrictive is the decision IAM reports over several resources.
 func mostRestrictive(rs []iampolicy.Result) iampolicy.Decision {
 	top := iampolicy.Allowed
 	for _, r := range rs {

@@ -1,10 +1,9 @@
 package stsfront
 
 import (
-	"bytes"
 	"context"
-	"encoding/base64"
-	"encoding/json"
+
+	"bytes"
 	"fmt"
 	"io"
 	"math"
@@ -51,54 +50,6 @@ type webIdentityResult struct {
 	Provider string
 }
 
-// tokenClaims are the claims the front reads before the signature is checked.
-type tokenClaims struct {
-	Iss string      `json:"iss"`
-	Sub string      `json:"sub"`
-	Aud stringList  `json:"aud"`
-	Exp json.Number `json:"exp"`
-	AMR stringList  `json:"amr"`
-}
-
-// stringList is a claim that is a string or a list of strings.
-type stringList []string
-
-// UnmarshalJSON accepts a string or a list of strings.
-func (s *stringList) UnmarshalJSON(b []byte) error {
-	var one string
-	if err := json.Unmarshal(b, &one); err == nil {
-		*s = stringList{one}
-		return nil
-	}
-	var many []string
-	if err := json.Unmarshal(b, &many); err != nil {
-		return fmt.Errorf("want a string or a list of strings: %w", err)
-	}
-	*s = many
-	return nil
-}
-
-// parseClaims decodes a JWT's payload without verifying it.
-func parseClaims(token string) (tokenClaims, bool) {
-	var c tokenClaims
-	parts := strings.Split(token, ".")
-	if len(parts) != 3 {
-		return c, false
-	}
-	for _, p := range parts[:2] {
-		if _, err := base64.RawURLEncoding.DecodeString(p); err != nil {
-			return c, false
-		}
-	}
-	payload, _ := base64.RawURLEncoding.DecodeString(parts[1])
-	dec := json.NewDecoder(bytes.NewReader(payload))
-	dec.UseNumber()
-	if err := dec.Decode(&c); err != nil {
-		return c, false
-	}
-	return c, true
-}
-
 // assumeRoleWithWebIdentity judges a call as STS does, in STS's order: input
 // validation, token shape, OIDC provider, audience, signature, expiry, role,
 // trust policy. It returns what to add to moto's answer, or the refusal.
@@ -118,32 +69,61 @@ func (f *Front) assumeRoleWithWebIdentity(ctx context.Context, form url.Values) 
 
 	// The role is fetched while the provider is looked up and the token
 	// verified; it is judged only in STS's order, after them.
-	type roleAnswer struct {
-		role *types.Role
-		err  error
-	}
 	roleCh := make(chan roleAnswer, 1)
 	go func() {
 		r, err := f.lookup.getRole(ctx, role)
 		roleCh <- roleAnswer{r, err}
 	}()
 
-	claims, ok := parseClaims(form.Get("WebIdentityToken"))
+	tok, e, reason := f.verifyWebIdentityToken(ctx, role, form.Get("WebIdentityToken"))
+	if e != nil {
+		if reason == "" { // an internal failure, logged where it happened
+			return nil, e
+		}
+		return refuse(e, reason)
+	}
+	log = log.With().Str("iss", tok.claims.Iss).Str("sub", tok.claims.Sub).Strs("aud", tok.claims.Aud).Logger()
+	if e, reason := f.judgeWebIdentityRole(<-roleCh, role, tok, form.Get("DurationSeconds")); e != nil {
+		if reason == "" {
+			return nil, e
+		}
+		return refuse(e, reason)
+	}
+	log.Debug().Msg("allowed")
+	return &webIdentityResult{Subject: tok.claims.Sub, Audience: tok.audience, Provider: tok.provider.ARN}, nil
+}
+
+// roleAnswer is moto's answer to GetRole.
+type roleAnswer struct {
+	role *types.Role
+	err  error
+}
+
+// verifiedToken is a web identity token that passed STS's token checks.
+type verifiedToken struct {
+	claims   tokenClaims
+	audience string
+	provider *provider
+}
+
+// verifyWebIdentityToken checks the token in STS's order: shape, OIDC
+// provider, audience, signature, expiry. A refusal comes with the reason
+// the front logs; an internal failure is marked internal.
+func (f *Front) verifyWebIdentityToken(ctx context.Context, role roleARN, token string) (*verifiedToken, *apiError, string) {
+	claims, ok := parseClaims(token)
 	if !ok {
-		return refuse(invalidToken(msgNotJWT), "not a JWT")
+		return nil, invalidToken(msgNotJWT), "not a JWT"
 	}
 	if claims.Iss == "" {
-		return refuse(invalidToken(msgInvalidToken), "token has no iss")
+		return nil, invalidToken(msgInvalidToken), "token has no iss"
 	}
-	log = log.With().Str("iss", claims.Iss).Str("sub", claims.Sub).Strs("aud", claims.Aud).Logger()
-
 	prov, err := f.lookup.findProvider(ctx, role, claims.Iss)
 	if err != nil {
-		log.Error().Err(err).Msg("looking up the OIDC provider in moto")
-		return nil, internalFailure()
+		f.log.Error().Err(err).Msg("looking up the OIDC provider in moto")
+		return nil, internalFailure(), ""
 	}
 	if prov == nil {
-		return refuse(invalidToken(fmt.Sprintf(msgNoProviderFmt, claims.Iss)), "no OIDC provider")
+		return nil, invalidToken(fmt.Sprintf(msgNoProviderFmt, claims.Iss)), "no OIDC provider"
 	}
 	audience := ""
 	for _, a := range claims.Aud {
@@ -153,64 +133,64 @@ func (f *Front) assumeRoleWithWebIdentity(ctx context.Context, form url.Values) 
 		}
 	}
 	if audience == "" {
-		return refuse(invalidToken(msgAudience), "audience not in the provider's client IDs")
+		return nil, invalidToken(msgAudience), "audience not in the provider's client IDs"
 	}
-
 	keys, err := f.opts.KeySet(ctx, claims.Iss)
 	if err != nil {
-		log.Debug().Err(err).Msg("no key set for the issuer")
-		return refuse(invalidToken(msgNoKey), "key set unavailable")
+		f.log.Debug().Err(err).Msg("no key set for the issuer")
+		return nil, invalidToken(msgNoKey), "key set unavailable"
 	}
 	verifier := oidc.NewVerifier(claims.Iss, keys, &oidc.Config{
 		SkipClientIDCheck: true, SkipExpiryCheck: true, Now: f.opts.Now, SupportedSigningAlgs: signingAlgs,
 	})
-	if _, err := verifier.Verify(ctx, form.Get("WebIdentityToken")); err != nil {
-		log.Debug().Err(err).Msg("signature not verified")
-		return refuse(invalidToken(msgNoKey), "signature not verified")
+	if _, err := verifier.Verify(ctx, token); err != nil {
+		f.log.Debug().Err(err).Msg("signature not verified")
+		return nil, invalidToken(msgNoKey), "signature not verified"
 	}
-
 	exp, err := claims.Exp.Float64()
 	if err != nil || claims.Sub == "" {
-		return refuse(invalidToken(msgInvalidToken), "token lacks exp or sub")
+		return nil, invalidToken(msgInvalidToken), "token lacks exp or sub"
 	}
-	now := f.opts.Now().Unix()
-	if float64(now) >= exp {
-		return refuse(senderError(http.StatusBadRequest, "ExpiredTokenException",
-			fmt.Sprintf(msgExpiredFmt, now, int64(math.Floor(exp)))), "token expired")
+	if now := f.opts.Now().Unix(); float64(now) >= exp {
+		return nil, senderError(http.StatusBadRequest, "ExpiredTokenException",
+			fmt.Sprintf(msgExpiredFmt, now, int64(math.Floor(exp)))), "token expired"
 	}
+	return &verifiedToken{claims: claims, audience: audience, provider: prov}, nil, ""
+}
 
+// judgeWebIdentityRole checks the role as STS does after the token: it
+// exists at that ARN, its trust policy allows this token, the duration fits.
+func (f *Front) judgeWebIdentityRole(ra roleAnswer, role roleARN, tok *verifiedToken, duration string) (*apiError, string) {
 	denied := senderError(http.StatusForbidden, "AccessDenied", msgNotAuthorized)
-	ra := <-roleCh
-	got, err := ra.role, ra.err
-	if err != nil {
-		log.Error().Err(err).Msg("looking up the role in moto")
-		return nil, internalFailure()
+	if ra.err != nil {
+		f.log.Error().Err(ra.err).Msg("looking up the role in moto")
+		return internalFailure(), ""
 	}
+	got := ra.role
 	if got == nil {
-		return refuse(denied, "role does not exist")
+		return denied, "role does not exist"
 	}
 	if wrongPath(aws.ToString(got.Arn), role) {
-		return refuse(denied, "role ARN path differs from the role's")
+		return denied, "role ARN path differs from the role's"
 	}
 	trust, err := iampolicy.Parse([]byte(aws.ToString(got.AssumeRolePolicyDocument)))
 	if err != nil {
-		log.Warn().Err(err).Msg("the role's trust policy does not parse")
-		return refuse(denied, "trust policy does not parse")
+		f.log.Warn().Err(err).Msg("the role's trust policy does not parse")
+		return denied, "trust policy does not parse"
 	}
 	res := iampolicy.EvaluateWebIdentity(trust, iampolicy.WebIdentity{
-		ProviderARN: prov.ARN, Subject: claims.Sub, Audience: audience,
-		TokenAudiences: claims.Aud, AMR: claims.AMR,
+		ProviderARN: tok.provider.ARN, Subject: tok.claims.Sub, Audience: tok.audience,
+		TokenAudiences: tok.claims.Aud, AMR: tok.claims.AMR,
 	})
 	if !res.Allowed() {
-		return refuse(denied, "trust policy: "+string(res.Decision))
+		return denied, "trust policy: " + string(res.Decision)
 	}
-	if d := form.Get("DurationSeconds"); d != "" && got.MaxSessionDuration != nil {
-		if n, err := strconv.Atoi(d); err == nil && n > int(*got.MaxSessionDuration) {
-			return refuse(senderError(http.StatusBadRequest, "ValidationError", msgDurationExceeded), "duration above the role's maximum")
+	if duration != "" && got.MaxSessionDuration != nil {
+		if n, err := strconv.Atoi(duration); err == nil && n > int(*got.MaxSessionDuration) {
+			return senderError(http.StatusBadRequest, "ValidationError", msgDurationExceeded), "duration above the role's maximum"
 		}
 	}
-	log.Debug().Msg("allowed")
-	return &webIdentityResult{Subject: claims.Sub, Audience: audience, Provider: prov.ARN}, nil
+	return nil, ""
 }
 
 func invalidToken(msg string) *apiError {
