@@ -66,7 +66,7 @@ func (w *workspace) find(kind, ns, name string) (kobj, bool) {
 
 // facts builds the facts of one ServiceAccount from the files, exactly as
 // preflight.Collect would from the API, and says which needs they satisfy.
-func (w *workspace) facts(s subjectKey) (preflight.Facts, map[preflight.Need]bool, []error) {
+func (w *workspace) facts(s subjectKey) (preflight.Facts, map[preflight.Need]bool, []FileError) {
 	f := preflight.Facts{Namespace: s.ns, ServiceAccount: s.sa, Cluster: w.cluster, Audience: podiam.DefaultAudience}
 	has := map[preflight.Need]bool{preflight.NeedWorkloads: true}
 	switch {
@@ -95,7 +95,7 @@ func (w *workspace) facts(s subjectKey) (preflight.Facts, map[preflight.Need]boo
 	var chaos, workflows []unstructured.Unstructured
 	pods := &preflight.PodsFact{}
 	secrets := &preflight.SecretsFact{Secrets: map[string]preflight.SecretFact{}}
-	var errs []error
+	var errs []FileError
 	for _, o := range w.objects {
 		if o.ns != s.ns {
 			continue
@@ -108,7 +108,7 @@ func (w *workspace) facts(s subjectKey) (preflight.Facts, map[preflight.Need]boo
 		case "Secret":
 			var sec corev1.Secret
 			if err := convert(o.u.Object, &sec); err != nil {
-				errs = append(errs, fmt.Errorf("%s: Secret %s: %w", o.file, o.name, err))
+				errs = append(errs, FileError{o.file, fmt.Errorf("Secret %s: %w", o.name, err)})
 				continue
 			}
 			secrets.Secrets[o.name] = preflight.SecretFactOf(&sec)
@@ -117,7 +117,7 @@ func (w *workspace) facts(s subjectKey) (preflight.Facts, map[preflight.Need]boo
 		switch {
 		case !ok:
 		case err != nil:
-			errs = append(errs, fmt.Errorf("%s: %w", o.file, err))
+			errs = append(errs, FileError{o.file, err})
 		case orDefault(p.Spec.ServiceAccountName) == s.sa:
 			pf := preflight.PodFactOf(p)
 			pf.Workload = workload

@@ -99,15 +99,23 @@ func Run(ctx context.Context, o Options) Result {
 			}
 		}
 	}
+	seen := map[string]bool{}
 	for _, s := range w.subjects() {
-		res.Reports = append(res.Reports, w.report(s, start, o.Now))
+		r, errs := w.report(s, start, o.Now)
+		res.Reports = append(res.Reports, r)
+		for _, e := range errs {
+			if !seen[e.Error()] {
+				seen[e.Error()] = true
+				res.Errors = append(res.Errors, e)
+			}
+		}
 	}
 	return res
 }
 
 // report judges one ServiceAccount.
-func (w *workspace) report(s subjectKey, start time.Time, now func() time.Time) *report.Report {
-	f, has, _ := w.facts(s)
+func (w *workspace) report(s subjectKey, start time.Time, now func() time.Time) (*report.Report, []FileError) {
+	f, has, errs := w.facts(s)
 	checks := preflight.EvaluateFrom(f, func(n preflight.Need) bool { return has[n] })
 	for i := range checks {
 		if checks[i].Evidence[preflight.EvidenceNotJudged] == "" {
@@ -121,7 +129,7 @@ func (w *workspace) report(s subjectKey, start time.Time, now func() time.Time) 
 		StartedAt: start.UTC(), Checks: checks,
 	}
 	r.Finish(now())
-	return r
+	return r, errs
 }
 
 // repoRoot is the git work tree enclosing the working directory, else the
