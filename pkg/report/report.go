@@ -1,5 +1,5 @@
 // Package report holds podcred's report model (schema podcred.io/v1), verdict
-// aggregation and renderers (text, JSON, JUnit, Markdown) and the stream and
+// aggregation and renderers (text, JSON, JUnit, Markdown, SARIF) and the stream and
 // file sinks. It imports nothing from Kubernetes: the Kubernetes sinks and the
 // gate are in pkg/verdict; exit codes are the CLI's (internal/cli).
 package report
