@@ -88,7 +88,7 @@ Every flag also reads PODCRED_<FLAG> from the environment (--call-timeout: PODCR
 		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
 	g.addFlags(root)
-	root.AddCommand(newCheckCommand(g), newAuditCommand(g))
+	root.AddCommand(newCheckCommand(g), newAuditCommand(g), newLintCommand(g))
 	return root
 }
 

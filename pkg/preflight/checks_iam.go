@@ -76,7 +76,7 @@ func checkClusterIssuer(f Facts) result {
 
 func checkOIDCProvider(f Facts) result {
 	if f.Issuer.URL == "" {
-		return skip("needs the cluster's issuer (see cluster.oidc-issuer)")
+		return needsCheck(IDClusterOIDCIssuer)
 	}
 	p := f.Providers
 	if p == nil {
@@ -104,7 +104,7 @@ func checkOIDCProvider(f Facts) result {
 func checkOIDCAudience(f Facts) result {
 	p := f.Providers
 	if p == nil || p.Match == "" {
-		return skip("needs the IAM OIDC provider (see iam.oidc-provider)")
+		return needsCheck(IDIAMOIDCProvider)
 	}
 	if p.GetErr != nil {
 		return unavailable(p.GetErr, "read IAM OIDC provider "+p.Match, "grant the caller iam:GetOpenIDConnectProvider and retry")
@@ -122,7 +122,7 @@ func checkOIDCAudience(f Facts) result {
 func checkRoleExists(f Facts) result {
 	role, ok := f.role()
 	if !ok {
-		return skip("needs a valid role annotation (see sa.role-annotation)")
+		return needsCheck(IDSARoleAnnotation)
 	}
 	rf := f.Role
 	switch {
@@ -166,7 +166,7 @@ func checkPermissions(f Facts) result {
 	}
 	role, ok := f.role()
 	if !ok || f.Role == nil || !f.Role.Found {
-		return skip("needs the role (see iam.role-exists)")
+		return needsCheck(IDIAMRoleExists)
 	}
 	p := f.Permissions
 	switch {

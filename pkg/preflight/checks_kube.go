@@ -41,7 +41,7 @@ func checkSAExists(f Facts) result {
 
 func checkSARoleAnnotation(f Facts) result {
 	if !f.SA.Found {
-		return skip("needs the ServiceAccount (see sa.exists)")
+		return needsCheck(IDSAExists)
 	}
 	if !f.SA.HasRoleAnnotation {
 		return fail(fmt.Sprintf("serviceaccount %s/%s has no %s annotation: the webhook injects nothing into its pods", f.Namespace, f.ServiceAccount, podiam.AnnotationRoleARN),
@@ -118,7 +118,7 @@ func checkPodsEnvInjected(f Facts) result {
 		return errored(fmt.Sprintf("could not list pods in %s: %v", f.Namespace, f.Pods.Err), "check that you may list pods in "+f.Namespace)
 	}
 	if _, ok := f.role(); !ok {
-		return skip("needs a valid role annotation (see sa.role-annotation)")
+		return needsCheck(IDSARoleAnnotation)
 	}
 	pods := f.activePods()
 	if len(pods) == 0 {

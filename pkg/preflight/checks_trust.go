@@ -15,13 +15,13 @@ func trustInputs(f Facts) (podiam.RoleARN, *trustpolicy.PolicyDocument, string, 
 	role, ok := f.role()
 	switch {
 	case !ok || f.Role == nil || !f.Role.Found:
-		r := skip("needs the role (see iam.role-exists)")
+		r := needsCheck(IDIAMRoleExists)
 		return role, nil, "", &r
 	case f.Role.TrustErr != nil || f.Role.Trust == nil:
-		r := skip("the trust policy does not parse (see trust.principal)")
+		r := skip("the trust policy does not parse" + see(IDTrustPrincipal))
 		return role, nil, "", &r
 	case f.Issuer.URL == "":
-		r := skip("needs the cluster's issuer (see cluster.oidc-issuer)")
+		r := needsCheck(IDClusterOIDCIssuer)
 		return role, f.Role.Trust, "", &r
 	}
 	return role, f.Role.Trust, f.providerARN(), nil
@@ -35,7 +35,7 @@ func (f Facts) request(provider, ns, sa string) trustpolicy.WebIdentityRequest {
 func checkTrustPrincipal(f Facts) result {
 	role, ok := f.role()
 	if !ok || f.Role == nil || !f.Role.Found {
-		return skip("needs the role (see iam.role-exists)")
+		return needsCheck(IDIAMRoleExists)
 	}
 	if err := f.Role.TrustErr; err != nil {
 		fix := "rewrite the trust policy as valid JSON"
@@ -45,7 +45,7 @@ func checkTrustPrincipal(f Facts) result {
 		return fail(fmt.Sprintf("the trust policy of %s is broken: %v", role.Name, err), fix)
 	}
 	if f.Issuer.URL == "" {
-		return skip("needs the cluster's issuer (see cluster.oidc-issuer)")
+		return needsCheck(IDClusterOIDCIssuer)
 	}
 	provider := f.providerARN()
 	var allow []string
@@ -105,7 +105,7 @@ func checkTrustSubject(f Facts) result {
 	}
 	msg := fmt.Sprintf("STS would refuse %s (AccessDenied): ", f.subject())
 	if len(d.Blocked) == 0 {
-		msg += "no statement allows the provider to assume the role (see trust.principal)"
+		msg += "no statement allows the provider to assume the role" + see(IDTrustPrincipal)
 	} else {
 		msg += describeBlocked(d.Blocked)
 	}
@@ -165,7 +165,7 @@ func checkTrustAudience(f Facts) result {
 		}
 	}
 	if len(stmts) == 0 {
-		return skip("no statement admits the provider (see trust.principal)")
+		return skip("no statement admits the provider" + see(IDTrustPrincipal))
 	}
 	for _, s := range stmts {
 		if len(s.ConditionsOn(key)) == 0 {
@@ -179,7 +179,7 @@ func checkTrustAudience(f Facts) result {
 func checkTrustOperators(f Facts) result {
 	role, ok := f.role()
 	if !ok || f.Role == nil || !f.Role.Found || f.Role.Trust == nil {
-		return skip("needs a parsed trust policy (see trust.principal)")
+		return needsCheck(IDTrustPrincipal)
 	}
 	var problems []string
 	for _, l := range trustpolicy.LintTrust(f.Role.Trust, role, f.Issuer.URL) {

@@ -40,35 +40,21 @@ const (
 	probeSA        = "podcred-probe-serviceaccount"
 )
 
-// Specs lists every preflight check in report order, grouped by
-// the IRSA set-up step it belongs to.
-var Specs = []Spec{
-	{ID: IDClusterOIDCIssuer, Step: 1, Title: "the cluster's OIDC issuer is known"},
-	{ID: IDIAMOIDCProvider, Step: 1, Title: "an IAM OIDC provider exists for the issuer"},
-	{ID: IDIAMOIDCAudience, Step: 1, Title: "the provider's client IDs hold the audience"},
-	{ID: IDIAMRoleExists, Step: 2, Title: "the annotated IAM role exists"},
-	{ID: IDTrustPrincipal, Step: 2, Title: "the trust policy names the provider for sts:AssumeRoleWithWebIdentity"},
-	{ID: IDTrustSubject, Step: 2, Title: "the trust policy admits the ServiceAccount"},
-	{ID: IDTrustSubjectScoped, Step: 2, Title: "the trust policy is scoped to ServiceAccounts"},
-	{ID: IDTrustAudience, Step: 2, Title: "the trust policy checks the audience"},
-	{ID: IDTrustOperators, Step: 2, Title: "the trust policy's conditions mean what they say"},
-	{ID: IDIAMPermissions, Step: 2, Title: "the role allows every action the faults need"},
-	{ID: IDIAMLeastPrivilege, Step: 2, Title: "the role grants not much more than the faults need"},
-	{ID: IDSAExists, Step: 3, Title: "the ServiceAccount exists"},
-	{ID: IDSARoleAnnotation, Step: 3, Title: "the ServiceAccount carries a valid role annotation"},
-	{ID: IDPodsEnvInjected, Step: 4, Title: "running pods of the ServiceAccount got the IRSA env and token"},
-	{ID: IDPodsTokenReadable, Step: 4, Title: "non-root pods can read the projected token"},
-	{ID: IDJobVerification, Step: 4, Title: "the agent, run as a Job under the ServiceAccount, passes"},
-	{ID: IDNodesIMDS, Step: 4, Title: "the nodes' metadata options keep pods away from IMDS"},
-	{ID: IDExperimentCloudSecret, Step: 5, Title: "no Secret holding AWS keys is mounted or referenced by the experiment"},
-	{ID: IDExperimentStaticEnv, Step: 5, Title: "no static AWS keys in experiment env"},
-	{ID: IDExperimentGate, Step: 5, Title: "chaos experiments gate on podcred in a way that stops chaos"},
+// establishes says, for a check other checks depend on, what it establishes
+// when it passes, in the words of a dependant's skip message: "needs the role
+// (see iam.role-exists)" is generated from IDIAMRoleExists and its entry here.
+var establishes = map[string]string{
+	IDClusterOIDCIssuer: "the cluster's issuer",
+	IDIAMOIDCProvider:   "the IAM OIDC provider",
+	IDIAMRoleExists:     "the role",
+	IDTrustPrincipal:    "a parsed trust policy",
+	IDSAExists:          "the ServiceAccount",
+	IDSARoleAnnotation:  "a valid role annotation",
 }
 
-var preflightSpecByID = func() map[string]Spec {
-	m := make(map[string]Spec, len(Specs))
-	for _, s := range Specs {
-		m[s.ID] = s
-	}
-	return m
-}()
+// needsCheck is the skip result of a check that needs what check id
+// establishes: "needs the role (see iam.role-exists)".
+func needsCheck(id string) result { return skip("needs " + establishes[id] + see(id)) }
+
+// see points a message at the check id that says more: " (see trust.principal)".
+func see(id string) string { return " (see " + id + ")" }

@@ -61,6 +61,11 @@ func (k *KubeSource) chaosOf(ctx context.Context, ns, sa, experiment string) *Ch
 	case err != nil:
 		return &ChaosFact{Err: err}
 	}
+	return chaosFactOf(items, sa, experiment)
+}
+
+// chaosFactOf keeps the chaos objects that concern the ServiceAccount.
+func chaosFactOf(items []unstructured.Unstructured, sa, experiment string) *ChaosFact {
 	cf := &ChaosFact{}
 	foundExperiment := false
 	for i := range items {

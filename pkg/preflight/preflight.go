@@ -16,44 +16,83 @@ import (
 	"github.com/podcred/podcred/pkg/report"
 )
 
-// preflightChecks maps each preflight check ID to its pure function, in report order.
-var preflightChecks = []struct {
-	id string
-	fn func(Facts) result
-}{
-	{IDClusterOIDCIssuer, checkClusterIssuer},
-	{IDIAMOIDCProvider, checkOIDCProvider},
-	{IDIAMOIDCAudience, checkOIDCAudience},
-	{IDIAMRoleExists, checkRoleExists},
-	{IDTrustPrincipal, checkTrustPrincipal},
-	{IDTrustSubject, checkTrustSubject},
-	{IDTrustSubjectScoped, checkTrustSubjectScoped},
-	{IDTrustAudience, checkTrustAudience},
-	{IDTrustOperators, checkTrustOperators},
-	{IDIAMPermissions, checkPermissions},
-	{IDIAMLeastPrivilege, checkLeastPrivilege},
-	{IDSAExists, checkSAExists},
-	{IDSARoleAnnotation, checkSARoleAnnotation},
-	{IDPodsEnvInjected, checkPodsEnvInjected},
-	{IDPodsTokenReadable, checkPodsTokenReadable},
-	{IDJobVerification, checkJobVerification},
-	{IDNodesIMDS, checkNodesIMDS},
-	{IDExperimentCloudSecret, checkExperimentCloudSecret},
-	{IDExperimentStaticEnv, checkExperimentStaticEnv},
-	{IDExperimentGate, checkExperimentGate},
+// check is one preflight check as data: its spec, its pure function and the
+// facts it needs. Skip messages that point at another check are generated
+// from IDs (needsCheck, see), never spelled inside check functions.
+type check struct {
+	spec  Spec
+	run   func(Facts) result
+	needs []Need
+}
+
+// registry is every preflight check, in report order, grouped by the IRSA
+// set-up step it belongs to.
+var registry = []check{
+	{Spec{ID: IDClusterOIDCIssuer, Step: 1, Title: "the cluster's OIDC issuer is known"}, checkClusterIssuer, []Need{NeedIssuer}},
+	{Spec{ID: IDIAMOIDCProvider, Step: 1, Title: "an IAM OIDC provider exists for the issuer"}, checkOIDCProvider, []Need{NeedIssuer, NeedIAM}},
+	{Spec{ID: IDIAMOIDCAudience, Step: 1, Title: "the provider's client IDs hold the audience"}, checkOIDCAudience, []Need{NeedIAM}},
+	{Spec{ID: IDIAMRoleExists, Step: 2, Title: "the annotated IAM role exists"}, checkRoleExists, []Need{NeedServiceAccount, NeedIAM}},
+	{Spec{ID: IDTrustPrincipal, Step: 2, Title: "the trust policy names the provider for sts:AssumeRoleWithWebIdentity"}, checkTrustPrincipal, []Need{NeedServiceAccount, NeedIssuer, NeedTrustPolicy}},
+	{Spec{ID: IDTrustSubject, Step: 2, Title: "the trust policy admits the ServiceAccount"}, checkTrustSubject, []Need{NeedServiceAccount, NeedIssuer, NeedTrustPolicy}},
+	{Spec{ID: IDTrustSubjectScoped, Step: 2, Title: "the trust policy is scoped to ServiceAccounts"}, checkTrustSubjectScoped, []Need{NeedServiceAccount, NeedIssuer, NeedTrustPolicy}},
+	{Spec{ID: IDTrustAudience, Step: 2, Title: "the trust policy checks the audience"}, checkTrustAudience, []Need{NeedServiceAccount, NeedIssuer, NeedTrustPolicy}},
+	{Spec{ID: IDTrustOperators, Step: 2, Title: "the trust policy's conditions mean what they say"}, checkTrustOperators, []Need{NeedServiceAccount, NeedTrustPolicy}},
+	{Spec{ID: IDIAMPermissions, Step: 2, Title: "the role allows every action the faults need"}, checkPermissions, []Need{NeedServiceAccount, NeedIAM}},
+	{Spec{ID: IDIAMLeastPrivilege, Step: 2, Title: "the role grants not much more than the faults need"}, checkLeastPrivilege, []Need{NeedServiceAccount, NeedIAM}},
+	{Spec{ID: IDSAExists, Step: 3, Title: "the ServiceAccount exists"}, checkSAExists, []Need{NeedCluster}},
+	{Spec{ID: IDSARoleAnnotation, Step: 3, Title: "the ServiceAccount carries a valid role annotation"}, checkSARoleAnnotation, []Need{NeedServiceAccount}},
+	{Spec{ID: IDPodsEnvInjected, Step: 4, Title: "running pods of the ServiceAccount got the IRSA env and token"}, checkPodsEnvInjected, []Need{NeedCluster}},
+	{Spec{ID: IDPodsTokenReadable, Step: 4, Title: "non-root pods can read the projected token"}, checkPodsTokenReadable, []Need{NeedCluster}},
+	{Spec{ID: IDJobVerification, Step: 4, Title: "the agent, run as a Job under the ServiceAccount, passes"}, checkJobVerification, []Need{NeedCluster, NeedJob}},
+	{Spec{ID: IDNodesIMDS, Step: 4, Title: "the nodes' metadata options keep pods away from IMDS"}, checkNodesIMDS, []Need{NeedCluster, NeedEC2}},
+	{Spec{ID: IDExperimentCloudSecret, Step: 5, Title: "no Secret holding AWS keys is mounted or referenced by the experiment"}, checkExperimentCloudSecret, []Need{NeedWorkloads}},
+	{Spec{ID: IDExperimentStaticEnv, Step: 5, Title: "no static AWS keys in experiment env"}, checkExperimentStaticEnv, []Need{NeedWorkloads}},
+	{Spec{ID: IDExperimentGate, Step: 5, Title: "chaos experiments gate on podcred in a way that stops chaos"}, checkExperimentGate, []Need{NeedWorkloads}},
+}
+
+// Specs lists every preflight check in report order, grouped by the IRSA
+// set-up step it belongs to.
+var Specs = func() []Spec {
+	out := make([]Spec, len(registry))
+	for i, c := range registry {
+		out[i] = c.spec
+	}
+	return out
+}()
+
+// NeedsOf returns the facts check id needs (nil for an unknown ID).
+func NeedsOf(id string) []Need {
+	for _, c := range registry {
+		if c.spec.ID == id {
+			return append([]Need(nil), c.needs...)
+		}
+	}
+	return nil
 }
 
 // Evaluate judges the facts with every preflight check, in report order.
 func Evaluate(f Facts) []report.Check {
-	out := make([]report.Check, 0, len(preflightChecks))
-	for _, c := range preflightChecks {
-		r := c.fn(f)
-		s := preflightSpecByID[c.id]
-		out = append(out, report.Check{
-			ID: s.ID, Step: s.Step, Title: s.Title,
-			Status: r.Status, Message: r.Message, Remedy: r.Remedy,
-			Evidence: r.Evidence, DurationMs: r.Duration.Milliseconds(),
-		})
+	return EvaluateFrom(f, func(Need) bool { return true })
+}
+
+// EvaluateFrom judges the facts with every registered check whose needs
+// has reports available, in report order; the others are skipped as not
+// judged, naming what they need (evidence EvidenceNotJudged). Lint runs the
+// same checks as check this way, with the needs files can satisfy.
+func EvaluateFrom(f Facts, has func(Need) bool) []report.Check {
+	out := make([]report.Check, 0, len(registry))
+	for _, c := range registry {
+		var missing []Need
+		for _, n := range c.needs {
+			if !has(n) {
+				missing = append(missing, n)
+			}
+		}
+		r := notJudged(missing)
+		if len(missing) == 0 {
+			r = c.run(f)
+		}
+		out = append(out, r.Check(c.spec))
 	}
 	return out
 }

@@ -96,7 +96,7 @@ func sortedKeys[V any](m map[string]V) []string {
 func checkLeastPrivilege(f Facts) result {
 	role, ok := f.role()
 	if !ok || f.Role == nil || !f.Role.Found {
-		return skip("needs the role (see iam.role-exists)")
+		return needsCheck(IDIAMRoleExists)
 	}
 	g := f.Grants
 	switch {

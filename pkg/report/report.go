@@ -1,5 +1,5 @@
 // Package report holds podcred's report model (schema podcred.io/v1), verdict
-// aggregation and renderers (text, JSON, JUnit, Markdown) and the stream and
+// aggregation and renderers (text, JSON, JUnit, Markdown, SARIF) and the stream and
 // file sinks. It imports nothing from Kubernetes: the Kubernetes sinks and the
 // gate are in pkg/verdict; exit codes are the CLI's (internal/cli).
 package report
@@ -76,6 +76,19 @@ type Check struct {
 	Remedy     string            `json:"remedy,omitempty"`
 	Evidence   map[string]string `json:"evidence,omitempty"`
 	DurationMs int64             `json:"durationMs"`
+	// Location is where in a file the finding is, for checks judged from
+	// files (podcred-preflight lint); nil otherwise.
+	Location *Location `json:"location,omitempty"`
+}
+
+// Location is a place in a file: the file relative to the repository root
+// (slash-separated), its 1-based line and column (0 when unknown), and the
+// object the finding is about ("ChaosEngine ec2-chaos", "role chaos-ec2").
+type Location struct {
+	File   string `json:"file"`
+	Line   int    `json:"line,omitempty"`
+	Column int    `json:"column,omitempty"`
+	Object string `json:"object,omitempty"`
 }
 
 // Report is a complete podcred report, as written to stdout, files and sinks.
