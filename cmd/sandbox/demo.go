@@ -119,6 +119,14 @@ func (o *demoOptions) run(cmd *cobra.Command) error {
 				findings = "-"
 			}
 			pv, pf, err := o.preflightRun(cmd.Context(), sb, sc)
+			var up *unexpectedPreflight
+			if errors.As(err, &up) {
+				pv, pf, err = "?", up.why, nil
+				if ok {
+					unexpected++
+					result = "UNEXPECTED: preflight " + up.why
+				}
+			}
 			if err != nil {
 				return err
 			}
@@ -195,7 +203,7 @@ func tourWorlds(dir string) ([]tourWorld, error) {
 func (o *demoOptions) preflightRun(ctx context.Context, sb *sandbox.Sandbox, sc sandbox.Scenario) (string, string, error) {
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
-	c := exec.CommandContext(ctx, o.preflight, "check", "-n", sc.Namespace, "--service-account", sc.ServiceAccount, "--format", "json")
+	c := exec.CommandContext(ctx, o.preflight, preflightArgs(sb.World(), sc)...)
 	c.Env = append(sb.Env(), "PATH="+os.Getenv("PATH"), "HOME="+sb.Dir())
 	var stdout, stderr bytes.Buffer
 	c.Stdout, c.Stderr = &stdout, &stderr
@@ -203,6 +211,9 @@ func (o *demoOptions) preflightRun(ctx context.Context, sb *sandbox.Sandbox, sc 
 	var r report.Report
 	if err := json.Unmarshal(stdout.Bytes(), &r); err != nil {
 		return "", "", fmt.Errorf("podcred-preflight check for %s/%s printed no report: %v: %.300s", sc.Namespace, sc.ServiceAccount, err, stderr.String())
+	}
+	if ok, why := preflightAsExpected(&r, sc); !ok {
+		return "", "", &unexpectedPreflight{why: why}
 	}
 	var ids []string
 	for _, ch := range r.Checks {

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -42,12 +43,13 @@ type AgentOptions struct {
 // internal/validation/request.go accepts that address only.
 type Agent struct {
 	// URL is AWS_CONTAINER_CREDENTIALS_FULL_URI for pods: http://127.0.0.1:<port>/v1/credentials.
-	URL  string
-	host string
-	opts AgentOptions
-	hc   *http.Client
-	srv  *http.Server
-	done chan struct{}
+	URL     string
+	host    string
+	opts    AgentOptions
+	cluster atomic.Pointer[string]
+	hc      *http.Client
+	srv     *http.Server
+	done    chan struct{}
 }
 
 // agentTimeout bounds one eks-auth call, like the real agent's client
@@ -72,6 +74,7 @@ func StartAgent(o AgentOptions) (*Agent, error) {
 	}
 	a := &Agent{URL: "http://" + l.Addr().String() + "/v1/credentials", host: "127.0.0.1", opts: o,
 		hc: &http.Client{Timeout: agentTimeout}, done: make(chan struct{})}
+	a.SetClusterName(o.ClusterName)
 	mux := http.NewServeMux()
 	mux.HandleFunc("/v1/credentials", a.serve)
 	a.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second, MaxHeaderBytes: 1 << 20}
@@ -81,6 +84,12 @@ func StartAgent(o AgentOptions) (*Agent, error) {
 	}()
 	return a, nil
 }
+
+// ClusterName is the cluster the agent serves pods of.
+func (a *Agent) ClusterName() string { return *a.cluster.Load() }
+
+// SetClusterName moves the agent to another cluster (a sandbox that loads another world).
+func (a *Agent) SetClusterName(name string) { a.cluster.Store(&name) }
 
 // Stop closes the listener and every connection and waits for the server.
 func (a *Agent) Stop() error {
@@ -160,7 +169,7 @@ func validateToken(token string) string {
 // or the status and message the real agent would send.
 func (a *Agent) assume(ctx context.Context, token string) (*response, int, string) {
 	body, _ := json.Marshal(map[string]string{"token": token})
-	endpoint := strings.TrimSuffix(a.opts.EKSAuthURL, "/") + "/clusters/" + url.PathEscape(a.opts.ClusterName) + "/assume-role-for-pod-identity"
+	endpoint := strings.TrimSuffix(a.opts.EKSAuthURL, "/") + "/clusters/" + url.PathEscape(a.ClusterName()) + "/assume-role-for-pod-identity"
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, bytes.NewReader(body))
 	if err != nil {
 		return nil, http.StatusInternalServerError, err.Error()
