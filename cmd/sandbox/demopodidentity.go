@@ -21,12 +21,13 @@ func preflightArgs(w *sandbox.World, sc sandbox.Scenario) []string {
 	return args
 }
 
-// unexpectedPreflight is a preflight report that differs from the scenario's
-// preflight expectation.
-type unexpectedPreflight struct{ why string }
-
-// Error says how the report differs.
-func (u *unexpectedPreflight) Error() string { return u.why }
+// expectedColumn is the EXPECTED column: the agent's verdict and its check.
+func expectedColumn(sc sandbox.Scenario) string {
+	if sc.Check == "" {
+		return sc.Expect
+	}
+	return sc.Expect + " (" + sc.Check + ")"
+}
 
 // preflightAsExpected judges r against sc.Preflight and sc.PreflightCheck
 // (nothing to judge when the scenario expects nothing of preflight).
