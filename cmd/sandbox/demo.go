@@ -110,17 +110,17 @@ func (o *demoOptions) run(cmd *cobra.Command) error {
 				unexpected++
 				result = "UNEXPECTED: " + why
 			}
-			expected := sc.Expect
-			if sc.Check != "" {
-				expected += " (" + sc.Check + ")"
-			}
+			expected := expectedColumn(sc)
 			findings := strings.Join(run.Findings(), ", ")
 			if findings == "" {
 				findings = "-"
 			}
-			pv, pf, err := o.preflightRun(cmd.Context(), sb, sc)
+			pv, pf, pwhy, err := o.preflightRun(cmd.Context(), sb, sc)
 			if err != nil {
 				return err
+			}
+			if pwhy != "" && ok {
+				unexpected, result = unexpected+1, "UNEXPECTED: preflight "+pwhy
 			}
 			fmt.Fprintf(table, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", filepath.Base(w.Path), sc.Name+where, expected, run.Verdict(), findings,
 				run.Elapsed.Round(time.Millisecond), pv, pf, result)
@@ -192,18 +192,19 @@ func tourWorlds(dir string) ([]tourWorld, error) {
 // podcred-preflight (admin credentials, like a CI job) and returns its verdict
 // and the checks that did not pass. The tour expects nothing of it: it shows
 // which misconfigurations are visible before any pod runs.
-func (o *demoOptions) preflightRun(ctx context.Context, sb *sandbox.Sandbox, sc sandbox.Scenario) (string, string, error) {
+func (o *demoOptions) preflightRun(ctx context.Context, sb *sandbox.Sandbox, sc sandbox.Scenario) (verdict, findings, unexpected string, err error) {
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
-	c := exec.CommandContext(ctx, o.preflight, "check", "-n", sc.Namespace, "--service-account", sc.ServiceAccount, "--format", "json")
+	c := exec.CommandContext(ctx, o.preflight, preflightArgs(sb.World(), sc)...)
 	c.Env = append(sb.Env(), "PATH="+os.Getenv("PATH"), "HOME="+sb.Dir())
 	var stdout, stderr bytes.Buffer
 	c.Stdout, c.Stderr = &stdout, &stderr
 	_ = c.Run() // the exit code follows the verdict, which the report carries
 	var r report.Report
 	if err := json.Unmarshal(stdout.Bytes(), &r); err != nil {
-		return "", "", fmt.Errorf("podcred-preflight check for %s/%s printed no report: %v: %.300s", sc.Namespace, sc.ServiceAccount, err, stderr.String())
+		return "", "", "", fmt.Errorf("podcred-preflight check for %s/%s printed no report: %v: %.300s", sc.Namespace, sc.ServiceAccount, err, stderr.String())
 	}
+	_, why := preflightAsExpected(&r, sc)
 	var ids []string
 	for _, ch := range r.Checks {
 		if ch.Status == report.StatusFail || ch.Status == report.StatusError || ch.Status == report.StatusWarn {
@@ -211,10 +212,10 @@ func (o *demoOptions) preflightRun(ctx context.Context, sb *sandbox.Sandbox, sc 
 		}
 	}
 	if len(ids) == 0 {
-		return string(r.Verdict), "-", nil
+		return string(r.Verdict), "-", why, nil
 	}
 	if len(ids) > 3 {
 		ids = append(ids[:3], fmt.Sprintf("+%d", len(ids)-3))
 	}
-	return string(r.Verdict), strings.Join(ids, ", "), nil
+	return string(r.Verdict), strings.Join(ids, ", "), why, nil
 }

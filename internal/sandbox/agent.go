@@ -35,7 +35,7 @@ func (s *Sandbox) RunAgent(ctx context.Context, agent string, sc Scenario) (*Age
 		return nil, fmt.Errorf("scenario %s: %w", sc.Name, err)
 	}
 	args := []string{"--format", "json", "--sink", "stdout,configmap,annotation,event", "--kubeconfig", lookupEnv(env, "KUBECONFIG")}
-	args = append(args, sc.Args...)
+	args = append(append(args, sdkArgs(sc)...), sc.Args...)
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, agent, args...)

@@ -11,7 +11,7 @@ import (
 // are needed: the Go SDK's default chain builds its web-identity STS client
 // before it reads AWS_ENDPOINT_URL, so without AWS_ENDPOINT_URL_STS the chain
 // would call the real sts.<region>.amazonaws.com.
-var EndpointVars = []string{"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL_IAM", "AWS_ENDPOINT_URL_EKS"}
+var EndpointVars = []string{"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL_IAM", "AWS_ENDPOINT_URL_EKS", "AWS_ENDPOINT_URL_EKS_AUTH"}
 
 // Env is the administrator's environment for the sandbox: KUBECONFIG (admin),
 // EndpointVars (the front), AWS_REGION, dummy admin keys for moto, the IMDS

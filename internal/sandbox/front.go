@@ -14,6 +14,7 @@ import (
 	"github.com/coreos/go-oidc/v3/oidc"
 	"github.com/rs/zerolog"
 
+	"github.com/podcred/podcred/internal/sandbox/eksauth"
 	"github.com/podcred/podcred/internal/sandbox/stsfront"
 )
 
@@ -21,6 +22,7 @@ import (
 type frontServer struct {
 	url   string
 	front *stsfront.Front
+	podID *eksauth.Service // the Pod Identity APIs moto lacks
 	srv   *http.Server
 	done  chan struct{}
 }
@@ -39,6 +41,10 @@ func startFront(motoURL, region string, latency time.Duration, now func() time.T
 	if err != nil {
 		return nil, fmt.Errorf("sts front: %w", err)
 	}
+	podID, err := eksauth.New(eksauth.Options{Backend: eksauth.NewMotoBackend(motoURL, region), KeySet: keys.keySet, Region: region, Now: now, Logger: logger})
+	if err != nil {
+		return nil, err
+	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("sts front: %w", err)
@@ -46,7 +52,8 @@ func startFront(motoURL, region string, latency time.Duration, now func() time.T
 	fs := &frontServer{
 		url:   "http://" + l.Addr().String(),
 		front: front,
-		srv:   &http.Server{Handler: front, ReadHeaderTimeout: 10 * time.Second},
+		podID: podID,
+		srv:   &http.Server{Handler: frontHandler(front, podID), ReadHeaderTimeout: 10 * time.Second},
 		done:  make(chan struct{}),
 	}
 	go func() {

@@ -38,6 +38,8 @@ type kubeLoader struct {
 	mapper *restmapper.DeferredDiscoveryRESTMapper
 	config *rest.Config // the admin's
 	region string
+	// podIdentity returns the Pod Identity agent URI for an SA with an association, else "".
+	podIdentity func(ns, sa string) string
 
 	// Litmus CRDs, installed in the background (see startCRDs).
 	crdsDone        chan struct{}
@@ -168,7 +170,14 @@ func (k *kubeLoader) createPod(ctx context.Context, ns string, p Pod, sa *corev1
 		pod.Spec.Volumes = append(pod.Spec.Volumes, corev1.Volume{Name: vol, VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{SecretName: m.Secret}}})
 		pod.Spec.Containers[0].VolumeMounts = append(pod.Spec.Containers[0].VolumeMounts, corev1.VolumeMount{Name: vol, MountPath: m.MountPath, ReadOnly: true})
 	}
-	if !p.CreatedBeforeAnnotation && sa != nil {
+	switch uri := k.podIdentityURI(ns, p.ServiceAccount); {
+	case p.CreatedBeforeAnnotation || sa == nil:
+	case uri != "":
+		if p.IRSAInManifest {
+			injectIRSA(pod, sa, k.region) // the manifest itself carries what the webhook once injected
+		}
+		injectPodIdentity(&pod.Spec, uri, k.region) // the webhook: container credentials take precedence
+	default:
 		injectIRSA(pod, sa, k.region)
 	}
 	created, err := k.client.CoreV1().Pods(ns).Create(ctx, pod, metav1.CreateOptions{})

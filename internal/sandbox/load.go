@@ -48,6 +48,7 @@ func (s *Sandbox) load(ctx context.Context, w *World, reset bool) error {
 			return err
 		}
 		s.front.front.ResetCache() // the reset did not go through the front
+		s.front.podID.Reset()
 		for _, d := range []string{"tokens", "pods"} {
 			if err := os.RemoveAll(filepath.Join(s.dir, d)); err != nil {
 				return err
@@ -83,6 +84,10 @@ func (s *Sandbox) load(ctx context.Context, w *World, reset bool) error {
 		return err
 	}
 	s.log.Debug().Stringer("elapsed", time.Since(started)).Msg("IAM objects created")
+	s.podIDAgent.SetClusterName(resolved.Cluster.Name)
+	if err := applyPodIdentity(ctx, eks.NewFromConfig(cfg), resolved); err != nil {
+		return err
+	}
 	if err := s.applyNodes(ctx, ec2.NewFromConfig(cfg), resolved); err != nil {
 		return err
 	}

@@ -85,7 +85,7 @@ func (s *Sandbox) startNode(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	if n.webhook, err = startPodWebhook(cp.Client, s.World().Region, s.nodePodEnv, cert); err != nil {
+	if n.webhook, err = startPodWebhook(cp.Client, s.World().Region, s.nodePodEnv, s.podIdentityURI, cert); err != nil {
 		return err
 	}
 	if err := registerPodWebhook(ctx, cp.Client, n.webhook.url, caPEM); err != nil {

@@ -88,7 +88,7 @@ func (s *Sandbox) scenarioPod(stand *corev1.Pod, sc Scenario) *corev1.Pod {
 			Containers: []corev1.Container{{
 				Name:                     "podcred-agent",
 				Image:                    AgentImageRef,
-				Args:                     append([]string{"--format", "json", "--sink", "stdout,configmap,annotation,event"}, sc.Args...),
+				Args:                     append(append([]string{"--format", "json", "--sink", "stdout,configmap,annotation,event"}, sdkArgs(sc)...), sc.Args...),
 				Env:                      env,
 				VolumeMounts:             mounts,
 				TerminationMessagePolicy: corev1.TerminationMessageFallbackToLogsOnError,

@@ -24,20 +24,22 @@ type podWebhook struct {
 	client   kubernetes.Interface
 	region   string
 	loopback func() []corev1.EnvVar // loopbackPod's variables, read per request (worlds change IMDS)
-	srv      *http.Server
-	url      string
+	// podIdentity returns the Pod Identity agent URI for an SA with an association, else "".
+	podIdentity func(ns, sa string) string
+	srv         *http.Server
+	url         string
 }
 
 // maxReviewBytes bounds an AdmissionReview body (pods are far smaller).
 const maxReviewBytes = 3 << 20
 
 // startPodWebhook serves the webhook with cert on a free loopback port.
-func startPodWebhook(client kubernetes.Interface, region string, loopback func() []corev1.EnvVar, cert tls.Certificate) (*podWebhook, error) {
+func startPodWebhook(client kubernetes.Interface, region string, loopback func() []corev1.EnvVar, podIdentity func(ns, sa string) string, cert tls.Certificate) (*podWebhook, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
-	w := &podWebhook{client: client, region: region, loopback: loopback, url: "https://" + l.Addr().String() + "/mutate-pods"}
+	w := &podWebhook{client: client, region: region, loopback: loopback, podIdentity: podIdentity, url: "https://" + l.Addr().String() + "/mutate-pods"}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /mutate-pods", w.serve)
 	w.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second,
@@ -84,7 +86,9 @@ func (w *podWebhook) review(ctx context.Context, req *admissionv1.AdmissionReque
 	if err != nil && !apierrors.IsNotFound(err) {
 		return deny(fmt.Errorf("serviceaccount %s/%s: %w", req.Namespace, saName, err))
 	}
-	if p, ok := irsaPatchFor(&pod, sa, w.region); ok && err == nil {
+	if uri := w.podIdentityURI(req.Namespace, saName); uri != "" {
+		injectPodIdentity(&spec, uri, w.region) // container credentials take precedence (webhook handler.go)
+	} else if p, ok := irsaPatchFor(&pod, sa, w.region); ok && err == nil {
 		p.apply(&spec)
 	}
 	loopbackPod(&spec, w.loopback())

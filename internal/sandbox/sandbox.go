@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eks"
 	"github.com/rs/zerolog"
 
+	"github.com/podcred/podcred/internal/sandbox/eksauth"
 	"github.com/podcred/podcred/internal/sandbox/stsfront"
 )
 
@@ -52,14 +53,16 @@ type Sandbox struct {
 	lock        *dirLock // held on a given --dir until Close
 	log         zerolog.Logger
 
-	moto   *Moto
-	front  *frontServer
-	keys   *issuerKeys
-	cp     *ControlPlane
-	imds   *IMDS
-	kube   *kubeLoader
-	node   *node // nil unless Options.Node
-	closed sync.Once
+	moto  *Moto
+	front *frontServer
+	keys  *issuerKeys
+	cp    *ControlPlane
+	imds  *IMDS
+	kube  *kubeLoader
+	node  *node // nil unless Options.Node
+	// podIDAgent is the loopback Pod Identity agent (podidentity.go).
+	podIDAgent *eksauth.Agent
+	closed     sync.Once
 
 	// blockedIMDS is a loopback URL nothing listens on: "IMDS blocked" fails fast.
 	blockedIMDS string
@@ -150,6 +153,7 @@ func Start(ctx context.Context, opts Options) (s *Sandbox, err error) {
 	var loaderErr error
 	if err := s.cp.startAPIServer(ctx, issuer, func() {
 		if s.kube, loaderErr = newKubeLoader(s.cp, w.Region); loaderErr == nil {
+			s.kube.podIdentity = s.podIdentityURI
 			s.kube.startCRDs(ctx)
 		}
 	}); err != nil {
@@ -185,6 +189,9 @@ func (s *Sandbox) startAWS(ctx context.Context, w *World, opts Options) (string,
 		return "", err
 	}
 	if s.front, err = startFront(s.moto.URL, w.Region, opts.Latency, opts.Now, s.log, s.keys); err != nil {
+		return "", err
+	}
+	if err := s.startPodIdentityAgent(w.Cluster.Name, w.Region); err != nil {
 		return "", err
 	}
 	if w.Cluster.Issuer != "" {
@@ -247,6 +254,9 @@ func (s *Sandbox) Close() error {
 		var errs []error
 		if s.node != nil {
 			errs = append(errs, s.node.stop()) // before the apiserver its kubelet talks to
+		}
+		if s.podIDAgent != nil {
+			errs = append(errs, s.podIDAgent.Stop())
 		}
 		if s.front != nil {
 			errs = append(errs, s.front.stop())

@@ -59,6 +59,8 @@ type World struct {
 	// The node pods are assigned to (NodeName) is always there, blocking
 	// IMDS unless an entry named after it (or without a name) says otherwise.
 	Nodes []Node `json:"nodes,omitempty"`
+	// PodIdentityAssociations are EKS Pod Identity associations (podidentity.go).
+	PodIdentityAssociations []PodIdentityAssociation `json:"podIdentityAssociations,omitempty"`
 	// Scenarios name the ServiceAccounts/pods to verify and the expected outcome (for the tour and tests).
 	Scenarios []Scenario `json:"scenarios,omitempty"`
 
@@ -163,6 +165,11 @@ type Pod struct {
 	Labels map[string]string `json:"labels,omitempty"`
 	// Node is the node the pod is assigned to (a name from nodes); default NodeName.
 	Node string `json:"node,omitempty"`
+	// IRSAInManifest: the pod's manifest carries the IRSA variables and token
+	// volume literally (copied from a mutated pod). The webhook adds nothing
+	// of IRSA to an SA with a Pod Identity association, so only such a pod
+	// carries both mechanisms.
+	IRSAInManifest bool `json:"irsaInManifest,omitempty"`
 	// HostNetwork puts the pod in the node's network namespace.
 	HostNetwork bool `json:"hostNetwork,omitempty"`
 }
@@ -194,4 +201,11 @@ type Scenario struct {
 	Token string `json:"token,omitempty"`
 	// IMDS overrides the world's IMDS mode for this scenario.
 	IMDS IMDSMode `json:"imds,omitempty"`
+	// ExperimentSDK is the experiment's SDK (go-v2 or go-v1), passed to the
+	// agent and to preflight as --experiment-sdk; empty leaves their default.
+	ExperimentSDK string `json:"experimentSDK,omitempty"`
+	// Preflight is podcred-preflight's expected verdict for the scenario's
+	// ServiceAccount (empty: not judged), PreflightCheck the check carrying it.
+	Preflight      string `json:"preflight,omitempty"`
+	PreflightCheck string `json:"preflightCheck,omitempty"`
 }

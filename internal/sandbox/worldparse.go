@@ -166,6 +166,7 @@ func (w *World) validate() error {
 	}
 	errs = append(errs, w.duplicates()...)
 	errs = append(errs, w.validateNodes()...)
+	errs = append(errs, w.validatePodIdentity())
 	for _, p := range w.OIDCProviders {
 		if p.URL != ClusterProvider && !strings.HasPrefix(p.URL, "https://") {
 			errs = append(errs, fmt.Errorf("oidcProviders: url %q: want %q or an https URL", p.URL, ClusterProvider))
