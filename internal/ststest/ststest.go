@@ -167,6 +167,13 @@ func (f *Server) serve(w http.ResponseWriter, r *http.Request) {
 			`<Code>%s</Code><Message>%s</Message></Error><RequestId>%s</RequestId></ErrorResponse>`, ans.Code, ans.Message, reqID)
 		return
 	}
+	f.succeed(w, r, action, reqID, CallerARN)
+}
+
+// succeed answers action successfully: credentials of an assumed-role
+// session for AssumeRoleWithWebIdentity, the signer's identity for
+// GetCallerIdentity.
+func (f *Server) succeed(w http.ResponseWriter, r *http.Request, action, reqID, CallerARN string) {
 	switch action {
 	case "AssumeRoleWithWebIdentity":
 		role := r.PostForm.Get("RoleArn")
