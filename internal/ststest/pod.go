@@ -86,7 +86,8 @@ func NewPod(t *testing.T) *Pod {
 		t.Setenv(k, v)
 	}
 	for _, k := range []string{podiam.EnvAccessKeyID, podiam.EnvSecretAccessKey, podiam.EnvSessionToken, podiam.EnvProfile, "AWS_ENDPOINT_URL",
-		podiam.EnvDefaultRegion, "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "POD_SERVICE_ACCOUNT",
+		podiam.EnvDefaultRegion, podiam.EnvContainerCredsFullURI, podiam.EnvContainerCredsRelativeURI,
+		podiam.EnvContainerAuthToken, podiam.EnvContainerAuthTokenFile, "POD_SERVICE_ACCOUNT",
 		"KUBERNETES_SERVICE_HOST"} {
 		Unsetenv(t, k)
 	}

@@ -75,6 +75,18 @@ func (f *Server) AnswerAssume(roleARN string, a Answer) {
 	f.assume[roleARN] = a
 }
 
+// IssueKey registers a fresh access key ID (AccessKeyPrefix plus a counter)
+// as credentials of assumedRoleARN, so GetCallerIdentity signed with it
+// answers that ARN: for doubles that issue credentials STS does not (the
+// Pod Identity agent's stand-in).
+func (f *Server) IssueKey(assumedRoleARN string) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	key := fmt.Sprintf("%s%04d", AccessKeyPrefix, len(f.issued))
+	f.issued[key] = assumedRoleARN
+	return key
+}
+
 // Count is how many calls of action reached the server.
 func (f *Server) Count(action string) int { return int(f.calls[action].Load()) }
 
@@ -155,6 +167,13 @@ func (f *Server) serve(w http.ResponseWriter, r *http.Request) {
 			`<Code>%s</Code><Message>%s</Message></Error><RequestId>%s</RequestId></ErrorResponse>`, ans.Code, ans.Message, reqID)
 		return
 	}
+	f.succeed(w, r, action, reqID, CallerARN)
+}
+
+// succeed answers action successfully: credentials of an assumed-role
+// session for AssumeRoleWithWebIdentity, the signer's identity for
+// GetCallerIdentity.
+func (f *Server) succeed(w http.ResponseWriter, r *http.Request, action, reqID, CallerARN string) {
 	switch action {
 	case "AssumeRoleWithWebIdentity":
 		role := r.PostForm.Get("RoleArn")

@@ -46,7 +46,7 @@ var ExperimentSDKs = []string{SDKGoV2, SDKGoV1}
 // AWS_ENDPOINT_URL_* variables, so when AWS_ENDPOINT_URL_STS is set (only
 // tests and the sandbox set it) its STS calls go there instead of to AWS.
 // On EKS it is unset and the SDK resolves STS itself (evidence stsEndpoint).
-func probeChainV1(ctx context.Context, o Options, region string, sharedFiles []string, c GetCallerIdentityAPI, webIdentity bool) *ChainResult {
+func probeChainV1(ctx context.Context, o Options, region string, sharedFiles []string, c GetCallerIdentityAPI, m chainRole) *ChainResult {
 	start := time.Now()
 	res := &ChainResult{SDK: SDKNameV1()}
 	defer func() { res.Duration = time.Since(start) }()
@@ -55,6 +55,8 @@ func probeChainV1(ctx context.Context, o Options, region string, sharedFiles []s
 		// An *http.Transport, as the SDK requires to apply AWS_CA_BUNDLE.
 		HTTPClient: &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone(), Timeout: o.CallTimeout},
 		MaxRetries: v1aws.Int(1),
+		// On a Pod-Identity-only pod every provider fails: say how each did.
+		CredentialsChainVerboseErrors: v1aws.Bool(m.podIdentityOnly),
 	}
 	handlers := v1defaults.Handlers()
 	handlers.Send.PushBackNamed(capBodies)
@@ -85,7 +87,7 @@ func probeChainV1(ctx context.Context, o Options, region string, sharedFiles []s
 		var ae v1awserr.Error
 		refused := errors.As(err, &ae) && (ae.Code() == "AccessDenied" || ae.Code() == "InvalidIdentityToken" ||
 			ae.Code() == "ExpiredTokenException" || ae.Code() == "NoCredentialProviders")
-		res.Unavailable = webIdentity && !refused && ctx.Err() == nil && isV1Transport(err)
+		res.Unavailable = m.webIdentity && !refused && ctx.Err() == nil && isV1Transport(err)
 		return res
 	}
 	res.Source = v.ProviderName

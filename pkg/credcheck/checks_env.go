@@ -22,6 +22,11 @@ func orPlaceholder(v, placeholder string) string {
 }
 
 func checkEnvRoleARN(f Facts) result {
+	if f.RoleARN == "" && !MechanismsOf(f).PodIdentity {
+		return fail(fmt.Sprintf("AWS_ROLE_ARN is not set and neither is %s: this pod got neither IRSA nor EKS Pod Identity "+
+			"(ServiceAccount not annotated and no Pod Identity association, pod created before either, or the EKS webhook is not running)",
+			podiam.EnvContainerCredsFullURI), annotateRemedy(f)+"; or, for EKS Pod Identity: "+associateRemedy(f))
+	}
 	if f.RoleARN == "" {
 		return fail("AWS_ROLE_ARN is not set: this pod did not get IRSA (ServiceAccount not annotated, "+
 			"pod created before the annotation, or the pod identity webhook is not running)", annotateRemedy(f))

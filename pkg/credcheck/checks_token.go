@@ -14,16 +14,16 @@ import (
 func tokenUnavailable(f Facts) (result, bool) {
 	switch {
 	case f.TokenFile == "" || f.TokenReadErr != nil:
-		return skip("no token to inspect (see env.token-file)"), true
+		return skip("no token to inspect"), true
 	case f.Claims == nil:
-		return skip("token could not be decoded (see token.claims)"), true
+		return skip("token could not be decoded"), true
 	}
 	return result{}, false
 }
 
 func checkTokenClaims(f Facts) result {
 	if f.TokenFile == "" || f.TokenReadErr != nil {
-		return skip("no token to inspect (see env.token-file)")
+		return skip("no token to inspect")
 	}
 	if f.ClaimsErr != nil {
 		return fail(fmt.Sprintf("token file %s does not hold a ServiceAccount token: %v", f.TokenFile, f.ClaimsErr),

@@ -36,12 +36,16 @@ type Facts struct {
 	Caller *CallerResult
 	Chain  *ChainResult
 	IMDS   *IMDSResult
+	// PodIdentity is what was found of EKS Pod Identity.
+	PodIdentity PodIdentityFacts
+	// ExperimentSDK is the SDK family chain.source judges (SDKGoV2, SDKGoV1).
+	ExperimentSDK string
 	// DenyRoles holds one result per --deny-role-arn, in flag order.
 	DenyRoles []CrossRoleResult
 	// ConfigErr is set when no SDK configuration could be loaded at all,
 	// not even without the shared files: no STS call was made.
 	ConfigErr error
-	// Unfinished maps each collector (sts, cross-role, chain, imds) that had
+	// Unfinished maps each collector (sts, cross-role, pod-identity, chain, imds) that had
 	// not answered when the run's deadline passed, or the run was cancelled,
 	// to the reason; the checks it feeds report error with that reason.
 	Unfinished map[string]string

@@ -1,6 +1,9 @@
 package credcheck
 
-import "github.com/podcred/podcred/internal/checkresult"
+import (
+	"github.com/podcred/podcred/internal/checkresult"
+	"github.com/podcred/podcred/pkg/podiam"
+)
 
 // Agent check IDs. They are stable: tests, docs, dashboards and gates depend on them.
 const (
@@ -13,6 +16,10 @@ const (
 	IDCredsSharedFile   = "creds.shared-file"
 	IDSTSAssumeRole     = "sts.assume-role"
 	IDSTSCallerIdentity = "sts.caller-identity"
+	IDPodIdentityEnv    = "podidentity.env"
+	IDPodIdentityToken  = "podidentity.token"
+	IDPodIdentityCreds  = "podidentity.credentials"
+	IDPodIdentityCaller = "podidentity.caller-identity"
 	IDChainSource       = "chain.source"
 	IDIsolationIMDS     = "isolation.imds"
 	IDIsolationCross    = "isolation.cross-role"
@@ -22,29 +29,13 @@ const (
 // (1-5; 0 for isolation checks outside the five steps) and its title.
 type Spec = checkresult.Spec
 
-// AgentSpecs lists every agent check in report order.
-var AgentSpecs = []Spec{
-	{ID: IDEnvRoleArn, Step: 4, Title: "AWS_ROLE_ARN is injected and is a role ARN"},
-	{ID: IDEnvTokenFile, Step: 4, Title: "web identity token file is injected and readable"},
-	{ID: IDTokenClaims, Step: 4, Title: "token is a valid, unexpired JWT from an https issuer"},
-	{ID: IDTokenAudience, Step: 1, Title: "token audience is accepted by the IAM OIDC provider"},
-	{ID: IDTokenSubject, Step: 3, Title: "token subject is this pod's ServiceAccount"},
-	{ID: IDCredsStaticEnv, Step: 5, Title: "no static AWS keys in the environment"},
-	{ID: IDCredsSharedFile, Step: 5, Title: "no shared credentials file with static keys"},
-	{ID: IDSTSAssumeRole, Step: 2, Title: "AssumeRoleWithWebIdentity succeeds for the role"},
-	{ID: IDSTSCallerIdentity, Step: 2, Title: "issued credentials are the role's assumed-role session"},
-	{ID: IDChainSource, Step: 4, Title: "SDK default chain resolves to web identity for the role"},
-	{ID: IDIsolationIMDS, Step: 0, Title: "node role is not reachable through IMDS"},
-	{ID: IDIsolationCross, Step: 0, Title: "token cannot assume other experiments' roles"},
-}
-
-// specByID indexes AgentSpecs.
-var specByID = func() map[string]Spec {
-	m := make(map[string]Spec, len(AgentSpecs))
-	for _, s := range AgentSpecs {
-		m[s.ID] = s
+// AgentSpecs lists every agent check in report order (the registry's order).
+var AgentSpecs = func() []Spec {
+	specs := make([]Spec, len(registry))
+	for i, e := range registry {
+		specs[i] = e.spec
 	}
-	return m
+	return specs
 }()
 
 // GateRequired lists the checks every report of this agent version carries:
@@ -57,7 +48,22 @@ var GateRequired = func() []string {
 	return ids
 }()
 
-// GateProof lists the checks that prove the pod gets its own role: a gate
-// opens only when each of them passed (or warned), never on a report where
-// they were skipped (verdict.GateOptions.Proof).
-var GateProof = []string{IDEnvRoleArn, IDEnvTokenFile, IDTokenSubject, IDSTSAssumeRole, IDSTSCallerIdentity, IDChainSource}
+// GateProof lists, per mechanism, the checks that prove the pod gets its own
+// role that way: a gate opens only when every check of one mechanism's list
+// passed (or warned), never on a report where they were skipped
+// (verdict.GateOptions.Proof). IRSA: env.role-arn, env.token-file,
+// token.subject, sts.assume-role, sts.caller-identity, chain.source. EKS Pod
+// Identity: podidentity.env, podidentity.token, podidentity.credentials,
+// podidentity.caller-identity, chain.source. Derived from the registry's
+// proof entries.
+var GateProof = func() map[string][]string {
+	proof := map[string][]string{}
+	for _, m := range []podiam.Mechanism{podiam.MechanismIRSA, podiam.MechanismPodIdentity} {
+		for _, e := range registry {
+			if e.proof && (e.mechanism == "" || e.mechanism == m) {
+				proof[string(m)] = append(proof[string(m)], e.spec.ID)
+			}
+		}
+	}
+	return proof
+}()

@@ -58,6 +58,10 @@ type Options struct {
 	LookupEnv func(string) (string, bool)
 	// HTTPClient is used for the IMDS v1 probe; default a client without proxy.
 	HTTPClient *http.Client
+	// STS, when set, makes the agent's own STS calls (AssumeRoleWithWebIdentity,
+	// GetCallerIdentity) instead of a client built from the SDK configuration;
+	// tests inject fakes. The SDK chain's own calls never use it.
+	STS STSAPI
 	// ExperimentSDK is the SDK family whose default chain chain.source is
 	// judged with: SDKGoV2 (default; Chaos Mesh) or SDKGoV1 (litmus-go).
 	ExperimentSDK string

@@ -29,7 +29,6 @@ import (
 const (
 	envCABundle       = "AWS_CA_BUNDLE"
 	envEndpointURLSTS = "AWS_ENDPOINT_URL_STS"
-	envContainerAuth  = "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"
 )
 
 // loadConfig loads the SDK configuration the way an experiment would (default
@@ -48,9 +47,13 @@ func loadConfig(ctx context.Context, o Options, extra ...func(*config.LoadOption
 			wo.TokenRetriever = boundedTokenFile(o.getenv(podiam.EnvTokenFile))
 		}),
 	}
-	if p := o.getenv(envContainerAuth); p != "" {
+	if p := o.getenv(podiam.EnvContainerAuthTokenFile); p != "" {
 		opts = append(opts, config.WithEndpointCredentialOptions(func(eo *endpointcreds.Options) {
 			eo.AuthorizationTokenProvider = boundedAuthToken(p)
+			// The chain's credentials cache detaches the call from the run's
+			// context (aws/credential_cache.go, suppressedContext): bound
+			// each attempt by the call timeout instead, and every body.
+			eo.HTTPClient = bounded(awshttp.NewBuildableClient().WithTimeout(o.CallTimeout))
 		}))
 	}
 	if o.IMDSEndpoint != "" {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/credentials/endpointcreds"
+
 	"github.com/podcred/podcred/internal/version"
 	"github.com/podcred/podcred/pkg/report"
 
@@ -26,9 +28,7 @@ func Verify(ctx context.Context, o Options) *report.Report {
 		StartedAt:     start,
 		Checks:        Evaluate(f),
 	}
-	if c := f.Caller; c != nil && c.Err == nil {
-		r.Identity = &report.Identity{Account: c.Account, Arn: c.ARN, UserID: c.UserID, Source: "WebIdentityCredentials"}
-	}
+	r.Identity = identityOf(f)
 	r.ExpiresAt = expiresAt(f)
 	now := time.Now()
 	if o.Now != nil {
@@ -43,8 +43,13 @@ func subjectOf(f Facts) report.Subject {
 		Namespace: f.Pod.Namespace, ServiceAccount: f.Pod.ServiceAccount,
 		Pod: f.Pod.Name, PodUID: f.Pod.UID, RoleArn: f.RoleARN,
 	}
-	if f.Claims != nil {
-		if ns, sa, ok := podiam.ParseSubject(f.Claims.Subject); ok {
+	claims := f.Claims
+	if MechanismsOf(f).Judged() == podiam.MechanismPodIdentity {
+		// The role is the one the Pod Identity agent's credentials belong to.
+		s.RoleArn, claims = podIdentityRole(f), f.PodIdentity.Claims
+	}
+	if claims != nil {
+		if ns, sa, ok := podiam.ParseSubject(claims.Subject); ok {
 			if s.Namespace == "" {
 				s.Namespace = ns
 			}
@@ -56,15 +61,41 @@ func subjectOf(f Facts) report.Subject {
 	return s
 }
 
-// expiresAt is when the verdict stops vouching: the earlier of the token's
-// and the issued credentials' expiry.
+// identityOf is who the judged mechanism's credentials are: the IRSA
+// session, or the Pod Identity session on a Pod-Identity-only pod.
+func identityOf(f Facts) *report.Identity {
+	c, source := f.Caller, stscredsWebIdentity
+	if MechanismsOf(f).Judged() == podiam.MechanismPodIdentity {
+		c, source = f.PodIdentity.Caller, endpointcreds.ProviderName
+	}
+	if c == nil || c.Err != nil {
+		return nil
+	}
+	return &report.Identity{Account: c.Account, Arn: c.ARN, UserID: c.UserID, Source: source}
+}
+
+// stscredsWebIdentity is the source the SDKs name web identity credentials by.
+const stscredsWebIdentity = "WebIdentityCredentials"
+
+// expiresAt is when the verdict stops vouching: the earliest expiry of the
+// tokens and the issued credentials.
 func expiresAt(f Facts) *time.Time {
 	var t time.Time
-	if f.Claims != nil && f.Claims.Expiry != nil {
-		t = f.Claims.Expiry.Time
+	earliest := func(at time.Time) {
+		if !at.IsZero() && (t.IsZero() || at.Before(t)) {
+			t = at
+		}
 	}
-	if a := f.Assume; a != nil && a.Err == nil && !a.Expiration.IsZero() && (t.IsZero() || a.Expiration.Before(t)) {
-		t = a.Expiration
+	for _, c := range []*Claims{f.Claims, f.PodIdentity.Claims} {
+		if c != nil && c.Expiry != nil {
+			earliest(c.Expiry.Time)
+		}
+	}
+	if a := f.Assume; a != nil && a.Err == nil {
+		earliest(a.Expiration)
+	}
+	if c := f.PodIdentity.Creds; c != nil && c.Err == nil {
+		earliest(c.Expiration)
 	}
 	if t.IsZero() {
 		return nil

@@ -1,6 +1,7 @@
 package verdict
 
 import (
+	"slices"
 	"time"
 
 	"github.com/podcred/podcred/pkg/report"
@@ -16,7 +17,16 @@ const (
 	testRole = "arn:aws:iam::111122223333:role/chaos-pod-delete"
 )
 
-// agentChecks returns one passing check per agent check ID, with its step.
+// podIdentityIDs are the agent's EKS Pod Identity checks; an IRSA pod's
+// report carries them skipped.
+var podIdentityIDs = []string{"podidentity.env", "podidentity.token", "podidentity.credentials", "podidentity.caller-identity"}
+
+// irsaIDs are the agent's IRSA checks; a Pod-Identity-only pod's report
+// carries them skipped.
+var irsaIDs = []string{"env.role-arn", "env.token-file", "token.claims", "token.audience", "token.subject", "sts.assume-role", "sts.caller-identity"}
+
+// agentChecks returns one check per agent check ID, with its step: those of
+// an IRSA pod pass, the Pod Identity ones are skipped.
 func agentChecks() []report.Check {
 	steps := []struct {
 		id   string
@@ -25,6 +35,7 @@ func agentChecks() []report.Check {
 		{"env.role-arn", 4}, {"env.token-file", 4}, {"token.claims", 4},
 		{"token.audience", 1}, {"token.subject", 3}, {"creds.static-env", 5},
 		{"creds.shared-file", 5}, {"sts.assume-role", 2}, {"sts.caller-identity", 2},
+		{"podidentity.env", 4}, {"podidentity.token", 4}, {"podidentity.credentials", 2}, {"podidentity.caller-identity", 2},
 		{"chain.source", 4}, {"isolation.imds", 0}, {"isolation.cross-role", 0},
 	}
 	checks := make([]report.Check, len(steps))
@@ -33,8 +44,31 @@ func agentChecks() []report.Check {
 			ID: s.id, Step: s.step, Title: "check " + s.id, Status: report.StatusPass,
 			Message: s.id + " is fine", DurationMs: int64(i),
 		}
+		if slices.Contains(podIdentityIDs, s.id) {
+			checks[i].Status, checks[i].Message = report.StatusSkip, "this pod uses IRSA"
+		}
 	}
 	return checks
+}
+
+// podIdentityReport is the report of a Pod-Identity-only pod: the IRSA
+// checks skipped, the Pod Identity ones passed, except those in set, which
+// get the given status.
+func podIdentityReport(set map[string]report.Status) *report.Report {
+	all := map[string]report.Status{}
+	for _, id := range irsaIDs {
+		all[id] = report.StatusSkip
+	}
+	for _, id := range podIdentityIDs {
+		all[id] = report.StatusPass
+	}
+	for id, st := range set {
+		all[id] = st
+	}
+	r := newReport(all)
+	r.Identity.Source = "CredentialsEndpointProvider"
+	r.Identity.Arn = "arn:aws:sts::111122223333:assumed-role/chaos-pod-delete/eks-demo-pod-delete-abc12-1234"
+	return r
 }
 
 // newReport returns a finished agent report for the test subject in which

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -30,8 +32,8 @@ import (
 //   - Content: a podcred AgentReport of the expected schema for this
 //     namespace, ServiceAccount (and role); labels, data and report agree;
 //     every Required check is present with a known status and every Proof
-//     check passed (or warned), so an all-skip or hand-made report never
-//     opens; the ConfigMap is not immutable (podcred never makes it so); and
+//     check of at least one mechanism (IRSA, EKS Pod Identity) passed (or
+//     warned), so an all-skip or hand-made report never opens; the ConfigMap is not immutable (podcred never makes it so); and
 //     the report's pod, when it still exists and may be read, runs as that
 //     ServiceAccount.
 //
@@ -67,11 +69,14 @@ type GateOptions struct {
 	// exits 0 on warn).
 	Strict bool
 	// Required lists the check IDs a report must carry, each with a known
-	// status; Proof lists those that must have passed (or warned). The agent
-	// publishes them (credcheck.GateRequired, credcheck.GateProof); Proof
-	// must not be empty.
+	// status. Proof maps each mechanism a pod may get its role by ("irsa",
+	// "pod-identity") to the checks that prove it: the gate opens only when
+	// every check of one mechanism's list passed (or warned), so a report
+	// whose proof was skipped for every mechanism never opens. The agent
+	// publishes both (credcheck.GateRequired, credcheck.GateProof); Proof
+	// must hold at least one non-empty list, and no empty one.
 	Required []string
-	Proof    []string
+	Proof    map[string][]string
 	// ClockSkew is how far in the future timestamps may lie (default
 	// DefaultClockSkew).
 	ClockSkew time.Duration
@@ -90,6 +95,8 @@ func (o GateOptions) complete() (GateOptions, error) {
 		return o, fmt.Errorf("gate: max age must be positive, not %s: a gate must bound how old a verdict may be", o.MaxAge)
 	case len(o.Proof) == 0:
 		return o, errors.New("gate: no proof checks given: the gate cannot tell a real report from an empty one")
+	case slices.ContainsFunc(slices.Collect(maps.Values(o.Proof)), func(ids []string) bool { return len(ids) == 0 }):
+		return o, errors.New("gate: a mechanism has no proof checks: the gate cannot tell a real report from an empty one")
 	case o.ClockSkew < 0:
 		return o, fmt.Errorf("gate: clock skew %s is negative", o.ClockSkew)
 	}

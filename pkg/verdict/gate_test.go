@@ -3,6 +3,7 @@ package verdict
 import (
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -63,6 +64,25 @@ func TestGate(t *testing.T) {
 			wantReason: GateFailed, wantVerdict: report.VerdictFail, wantInMsg: []string{"verdict fail", "token.audience, sts.assume-role"}},
 		{name: "a report whose checks are all skipped closes the gate", report: newReport(allSkipped()),
 			wantReason: GateIncomplete, wantVerdict: report.VerdictError, wantInMsg: []string{"sts.assume-role=skip", "nothing was proven"}},
+		{name: "a Pod Identity pod's pass opens the gate", report: podIdentityReport(nil)},
+		{name: "a Pod Identity report whose proof was skipped closes the gate",
+			report:     podIdentityReport(map[string]report.Status{"podidentity.credentials": report.StatusSkip, "podidentity.caller-identity": report.StatusSkip}),
+			wantReason: GateIncomplete, wantVerdict: report.VerdictError,
+			wantInMsg: []string{"pod-identity: podidentity.credentials=skip, podidentity.caller-identity=skip", "irsa: env.role-arn=skip", "nothing was proven"}},
+		{name: "a Pod Identity pass whose chain was not judged closes the gate",
+			report:     podIdentityReport(map[string]report.Status{"chain.source": report.StatusSkip}),
+			wantReason: GateIncomplete, wantVerdict: report.VerdictError, wantInMsg: []string{"pod-identity: chain.source=skip"}},
+		{name: "an IRSA report whose proof was skipped closes the gate though its Pod Identity checks were skipped too",
+			report:     newReport(map[string]report.Status{"sts.assume-role": report.StatusSkip, "sts.caller-identity": report.StatusSkip}),
+			wantReason: GateIncomplete, wantVerdict: report.VerdictError,
+			wantInMsg: []string{"irsa: sts.assume-role=skip, sts.caller-identity=skip", "pod-identity: podidentity.env=skip"}},
+		{name: "a report without its Pod Identity checks is incomplete", report: passing(),
+			cm: func(cm *corev1.ConfigMap) {
+				rewriteReport(cm, func(r *report.Report) {
+					r.Checks = slices.DeleteFunc(r.Checks, func(c report.Check) bool { return slices.Contains(podIdentityIDs, c.ID) })
+				})
+			},
+			wantReason: GateIncomplete, wantVerdict: report.VerdictError, wantInMsg: []string{"lacks the checks podidentity.env"}},
 		{name: "a pass whose identity checks were skipped closes the gate", report: newReport(map[string]report.Status{"chain.source": report.StatusSkip}),
 			wantReason: GateIncomplete, wantVerdict: report.VerdictError, wantInMsg: []string{"chain.source=skip"}},
 		{name: "a forged report with one made-up passing check closes the gate", report: passing(),
@@ -228,7 +248,10 @@ func gateOptions(now func() time.Time) GateOptions {
 		ids = append(ids, c.ID)
 	}
 	return GateOptions{Namespace: testNS, ServiceAccount: testSA, MaxAge: DefaultMaxAge, Now: now,
-		Required: ids, Proof: []string{"env.role-arn", "token.subject", "sts.assume-role", "sts.caller-identity", "chain.source"}}
+		Required: ids, Proof: map[string][]string{
+			"irsa":         {"env.role-arn", "env.token-file", "token.subject", "sts.assume-role", "sts.caller-identity", "chain.source"},
+			"pod-identity": append(slices.Clone(podIdentityIDs), "chain.source"),
+		}}
 }
 
 // allSkipped sets every agent check to skip.
@@ -292,6 +315,7 @@ func TestGateRejectsUnusableOptions(t *testing.T) {
 		{"a negative max age", func() GateOptions { o := gateOptions(nil); o.MaxAge = -time.Minute; return o }()},
 		{"a zero max age", func() GateOptions { o := gateOptions(nil); o.MaxAge = 0; return o }()},
 		{"no proof checks", func() GateOptions { o := gateOptions(nil); o.Proof = nil; return o }()},
+		{"a mechanism without proof checks", func() GateOptions { o := gateOptions(nil); o.Proof["pod-identity"] = nil; return o }()},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name+" is bad usage", func(t *testing.T) {

@@ -3,6 +3,7 @@ package verdict
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -85,9 +86,11 @@ func (j judge) complete(_ *corev1.ConfigMap, r *report.Report) *GateError {
 			missing = append(missing, id)
 		}
 	}
-	for _, id := range j.o.Proof {
-		if !seen[id] && !slices.Contains(missing, id) {
-			missing = append(missing, id)
+	for _, m := range slices.Sorted(maps.Keys(j.o.Proof)) {
+		for _, id := range j.o.Proof[m] {
+			if !seen[id] && !slices.Contains(missing, id) {
+				missing = append(missing, id)
+			}
 		}
 	}
 	if len(missing) > 0 {
@@ -117,19 +120,34 @@ func (j judge) fresh(_ *corev1.ConfigMap, r *report.Report) *GateError {
 	return nil
 }
 
-// verdict opens on pass, and on warn unless strict; a pass or warn whose
-// proof checks did not pass (skipped, say) does not open.
+// unproven lists, per mechanism, the proof checks of r that did not pass
+// or warn ("irsa: sts.assume-role=skip"); nil when one mechanism's proof
+// checks all passed.
+func (j judge) unproven(r *report.Report) []string {
+	var out []string
+	for _, m := range slices.Sorted(maps.Keys(j.o.Proof)) {
+		var bad []string
+		for _, id := range j.o.Proof[m] {
+			if c := r.Check(id); c.Status != report.StatusPass && c.Status != report.StatusWarn {
+				bad = append(bad, id+"="+string(c.Status))
+			}
+		}
+		if len(bad) == 0 {
+			return nil
+		}
+		out = append(out, m+": "+strings.Join(bad, ", "))
+	}
+	return out
+}
+
+// verdict opens on pass, and on warn unless strict; a pass or warn that no
+// mechanism's proof checks back (skipped, say) does not open.
 func (j judge) verdict(r *report.Report) *GateError {
 	switch r.Verdict {
 	case report.VerdictPass, report.VerdictWarn:
-		var unproven []string
-		for _, id := range j.o.Proof {
-			if c := r.Check(id); c.Status != report.StatusPass && c.Status != report.StatusWarn {
-				unproven = append(unproven, id+"="+string(c.Status))
-			}
-		}
-		if len(unproven) > 0 {
-			return j.reject(GateIncomplete, r, nil, "verdict %s, but %s: nothing was proven", r.Verdict, strings.Join(unproven, ", "))
+		if unproven := j.unproven(r); len(unproven) > 0 {
+			return j.reject(GateIncomplete, r, nil, "verdict %s, but no mechanism was proven (%s): nothing was proven",
+				r.Verdict, strings.Join(unproven, "; "))
 		}
 		if r.Verdict == report.VerdictWarn && j.o.Strict {
 			return j.reject(GateWarned, r, nil, "verdict warn (checks %s) and the gate is strict",
