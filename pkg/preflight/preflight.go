@@ -34,6 +34,9 @@ var preflightChecks = []struct {
 	{IDIAMLeastPrivilege, checkLeastPrivilege},
 	{IDSAExists, checkSAExists},
 	{IDSARoleAnnotation, checkSARoleAnnotation},
+	{IDPodIdentityAssociation, checkPodIdentityAssociation},
+	{IDPodIdentityTrust, checkPodIdentityTrust},
+	{IDPodIdentitySDK, checkPodIdentitySDK},
 	{IDPodsEnvInjected, checkPodsEnvInjected},
 	{IDPodsTokenReadable, checkPodsTokenReadable},
 	{IDJobVerification, checkJobVerification},
@@ -47,7 +50,7 @@ var preflightChecks = []struct {
 func Evaluate(f Facts) []report.Check {
 	out := make([]report.Check, 0, len(preflightChecks))
 	for _, c := range preflightChecks {
-		r := c.fn(f)
+		r := judge(c.id, c.fn, f)
 		s := preflightSpecByID[c.id]
 		out = append(out, report.Check{
 			ID: s.ID, Step: s.Step, Title: s.Title,
@@ -65,7 +68,7 @@ func BuildReport(f Facts, start, now time.Time) *report.Report {
 		Kind:          report.KindPreflight,
 		Tool:          report.Tool{Name: "podcred-preflight", Version: version.Version},
 		Subject: report.Subject{
-			Cluster: f.Cluster, Namespace: f.Namespace, ServiceAccount: f.ServiceAccount, RoleArn: f.SA.RoleARN,
+			Cluster: f.Cluster, Namespace: f.Namespace, ServiceAccount: f.ServiceAccount, RoleArn: f.SubjectRoleARN(),
 		},
 		StartedAt: start.UTC(),
 		Checks:    Evaluate(f),
