@@ -27,8 +27,8 @@ func judge(id string, fn func(Facts) result, f Facts) result {
 		case id == IDPodsEnvInjected:
 			return checkPodsPodIdentityEnv(f, m.assoc)
 		case irsaChecks[id]:
-			return skip(fmt.Sprintf("serviceaccount %s/%s gets role %s through EKS Pod Identity (association %s), not IRSA: this IRSA check does not apply (see podidentity.*)",
-				f.Namespace, f.ServiceAccount, m.assoc.RoleARN, m.assoc.ID)).With("mechanism", string(podiam.MechanismPodIdentity))
+			return skip(fmt.Sprintf("%s/%s uses EKS Pod Identity (association %s), not IRSA: see podidentity.*",
+				f.Namespace, f.ServiceAccount, m.assoc.ID)).With("mechanism", string(podiam.MechanismPodIdentity))
 		}
 	}
 	r := fn(f)
