@@ -63,7 +63,6 @@ func runPodIdentity(t *testing.T, aws *fakeAWS, sdk string, objs ...any) (*repor
 	})
 }
 
-
 func newPIAccount(t *testing.T, trust string) *fakeAWS {
 	t.Helper()
 	aws := newFakeAWS(t)
