@@ -33,7 +33,7 @@ type AuditOptions struct {
 // AuditResult is the outcome of an audit.
 type AuditResult struct {
 	// Reports holds one BuildReport per ServiceAccount with a role
-	// annotation, sorted by namespace and name.
+	// annotation or an EKS Pod Identity association, sorted by namespace and name.
 	Reports []*report.Report
 	// Verdict aggregates every report's checks.
 	Verdict report.Verdict
@@ -41,8 +41,9 @@ type AuditResult struct {
 	IAMCalls int64
 }
 
-// Audit checks every ServiceAccount carrying eks.amazonaws.com/role-arn in
-// the namespace (or the cluster) concurrently, with a bounded worker pool.
+// Audit checks every ServiceAccount carrying eks.amazonaws.com/role-arn, or
+// with an EKS Pod Identity association (Base.PodIdentity and Base.Cluster
+// set), in the namespace (or the cluster) concurrently, with a bounded worker pool.
 // The issuer is resolved once, and every IAM role, policy and OIDC provider
 // is fetched once however many ServiceAccounts share it; namespace-wide
 // Kubernetes lists are read once per namespace. The error is set only when
@@ -69,11 +70,20 @@ func Audit(ctx context.Context, o AuditOptions) (*AuditResult, error) {
 		fact     SAFact
 	}
 	var subjects []subject
+	associated := map[subjectKey]bool{}
+	for _, k := range associatedSubjects(ctx, base, o.Namespace) {
+		associated[k] = true
+	}
 	for i := range list.Items {
 		sa := &list.Items[i]
-		if _, ok := sa.Annotations[podiam.AnnotationRoleARN]; ok {
+		_, annotated := sa.Annotations[podiam.AnnotationRoleARN]
+		if k := (subjectKey{sa.Namespace, sa.Name}); annotated || associated[k] {
 			subjects = append(subjects, subject{sa.Namespace, sa.Name, saFact(sa)})
+			delete(associated, k)
 		}
+	}
+	for k := range associated { // an association for a ServiceAccount that does not exist
+		subjects = append(subjects, subject{k.ns, k.name, SAFact{}})
 	}
 	sort.Slice(subjects, func(i, j int) bool {
 		if subjects[i].ns != subjects[j].ns {
@@ -100,6 +110,7 @@ func Audit(ctx context.Context, o AuditOptions) (*AuditResult, error) {
 			for i := range next {
 				so := base
 				so.Namespace, so.ServiceAccount, so.sa = subjects[i].ns, subjects[i].name, &subjects[i].fact
+				so.associationsListed = true
 				res.Reports[i], _ = Run(ctx, so)
 				if o.Progress != nil {
 					mu.Lock()
