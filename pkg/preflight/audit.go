@@ -6,6 +6,7 @@ import (
 	"sort"
 	"sync"
 
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/podcred/podcred/pkg/podiam"
@@ -65,32 +66,7 @@ func Audit(ctx context.Context, o AuditOptions) (*AuditResult, error) {
 		}
 		return nil, fmt.Errorf("list serviceaccounts in %s: %w", where, err)
 	}
-	type subject struct {
-		ns, name string
-		fact     SAFact
-	}
-	var subjects []subject
-	associated := map[subjectKey]bool{}
-	for _, k := range associatedSubjects(ctx, base, o.Namespace) {
-		associated[k] = true
-	}
-	for i := range list.Items {
-		sa := &list.Items[i]
-		_, annotated := sa.Annotations[podiam.AnnotationRoleARN]
-		if k := (subjectKey{sa.Namespace, sa.Name}); annotated || associated[k] {
-			subjects = append(subjects, subject{sa.Namespace, sa.Name, saFact(sa)})
-			delete(associated, k)
-		}
-	}
-	for k := range associated { // an association for a ServiceAccount that does not exist
-		subjects = append(subjects, subject{k.ns, k.name, SAFact{}})
-	}
-	sort.Slice(subjects, func(i, j int) bool {
-		if subjects[i].ns != subjects[j].ns {
-			return subjects[i].ns < subjects[j].ns
-		}
-		return subjects[i].name < subjects[j].name
-	})
+	subjects := auditSubjects(list.Items, associatedSubjects(ctx, base, o.Namespace))
 	issuer := resolveIssuer(ctx, base)
 	base.issuer = &issuer
 
@@ -144,4 +120,39 @@ func Audit(ctx context.Context, o AuditOptions) (*AuditResult, error) {
 	}
 	res.IAMCalls = cache.Calls()
 	return res, nil
+}
+
+// auditSubject is one ServiceAccount audit checks.
+type auditSubject struct {
+	ns, name string
+	fact     SAFact
+}
+
+// auditSubjects are the listed ServiceAccounts with a role annotation or an
+// association, and the associated ones that do not exist, sorted by
+// namespace and name.
+func auditSubjects(items []corev1.ServiceAccount, withAssociation []subjectKey) []auditSubject {
+	associated := map[subjectKey]bool{}
+	for _, k := range withAssociation {
+		associated[k] = true
+	}
+	var subjects []auditSubject
+	for i := range items {
+		sa := &items[i]
+		_, annotated := sa.Annotations[podiam.AnnotationRoleARN]
+		if k := (subjectKey{sa.Namespace, sa.Name}); annotated || associated[k] {
+			subjects = append(subjects, auditSubject{sa.Namespace, sa.Name, saFact(sa)})
+			delete(associated, k)
+		}
+	}
+	for k := range associated { // an association for a ServiceAccount that does not exist
+		subjects = append(subjects, auditSubject{k.ns, k.name, SAFact{}})
+	}
+	sort.Slice(subjects, func(i, j int) bool {
+		if subjects[i].ns != subjects[j].ns {
+			return subjects[i].ns < subjects[j].ns
+		}
+		return subjects[i].name < subjects[j].name
+	})
+	return subjects
 }
