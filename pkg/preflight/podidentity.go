@@ -53,6 +53,7 @@ const maxAssociations = 10
 // ServiceAccount of an audit, it reads a cluster's whole association list
 // and its Fargate profiles once. It is safe for concurrent use.
 type PodIdentitySource struct {
+	// API makes the EKS calls (*eks.Client).
 	API PodIdentityAPI
 	// Region is the EKS client's region, used when no association ARN names one.
 	Region string
@@ -63,6 +64,7 @@ type PodIdentitySource struct {
 
 // FargateMatchSet is one Fargate profile's selectors.
 type FargateMatchSet struct {
+	// Profile is the profile's name; Selectors its namespace/label selectors.
 	Profile   string
 	Selectors []ekstypes.FargateProfileSelector
 }

@@ -28,6 +28,7 @@ type PodIdentityFact struct {
 
 // AssociationFact is one Pod Identity association, described.
 type AssociationFact struct {
+	// ID and ARN name the association.
 	ID, ARN string
 	// Err is the DescribePodIdentityAssociation failure.
 	Err *podiam.CallError

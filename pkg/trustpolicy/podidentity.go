@@ -84,6 +84,7 @@ func (r PodIdentityRequest) Context() RequestContext {
 
 // PodIdentityDecision is the trust decision for both actions EKS Auth needs.
 type PodIdentityDecision struct {
+	// AssumeRole is the decision for sts:AssumeRole.
 	AssumeRole TrustDecision
 	// TagSession is the decision for sts:TagSession; TagSessionNeeded is
 	// false when the association disables session tags.
