@@ -28,6 +28,7 @@ type auditOptions struct {
 	*globalOptions
 	allNamespaces bool
 	workers       int
+	experimentSDK string
 
 	namespace string
 	parsed    report.Format
@@ -37,9 +38,10 @@ func newAuditCommand(g *globalOptions) *cobra.Command {
 	o := &auditOptions{globalOptions: g}
 	cmd := &cobra.Command{
 		Use:   "audit (-A | -n NAMESPACE)",
-		Short: "Check every ServiceAccount that carries eks.amazonaws.com/role-arn, concurrently",
+		Short: "Check every ServiceAccount that carries eks.amazonaws.com/role-arn or has an EKS Pod Identity association, concurrently",
 		Long: `audit checks every ServiceAccount annotated with eks.amazonaws.com/role-arn in the namespace (or, with -A,
-the cluster) with a bounded worker pool. The issuer is resolved once and every IAM role, policy and OIDC
+the cluster) with a bounded worker pool; with --cluster also every ServiceAccount with an EKS Pod Identity
+association (the cluster's associations are listed once), each reported with its mechanism. The issuer is resolved once and every IAM role, policy and OIDC
 provider is fetched once however many ServiceAccounts share it. It prints one summary table and then the
 full report of every ServiceAccount.`,
 		Example: `  podcred-preflight audit -A --cluster chaos-lab
@@ -57,6 +59,7 @@ full report of every ServiceAccount.`,
 	}
 	cmd.Flags().BoolVarP(&o.allNamespaces, "all-namespaces", "A", false, "audit ServiceAccounts in every namespace")
 	cmd.Flags().IntVar(&o.workers, "workers", preflight.DefaultAuditWorkers, "ServiceAccounts checked at once")
+	addExperimentSDKFlag(cmd, &o.experimentSDK)
 	return cmd
 }
 
@@ -70,6 +73,9 @@ func (o *auditOptions) complete() error {
 	}
 	if o.workers <= 0 {
 		return usage("--workers must be positive")
+	}
+	if err := validExperimentSDK(o.experimentSDK); err != nil {
+		return err
 	}
 	if o.allNamespaces {
 		if o.kube.Namespace != nil && *o.kube.Namespace != "" {
@@ -91,8 +97,10 @@ func (o *auditOptions) run(ctx context.Context) error {
 	defer done()
 	log := zerolog.Ctx(ctx)
 	start := time.Now()
+	base := o.base(c)
+	base.ExperimentSDK = o.experimentSDK
 	res, err := preflight.Audit(ctx, preflight.AuditOptions{
-		Namespace: o.namespace, Workers: o.workers, Base: o.base(c),
+		Namespace: o.namespace, Workers: o.workers, Base: base,
 		Progress: func(n, total int) {
 			if n == total || n%max(total/10, 1) == 0 {
 				log.Info().Int("done", n).Int("total", total).Msg("audit progress")
@@ -143,19 +151,21 @@ type auditDocument struct {
 
 // auditRow is one ServiceAccount in the summary table.
 type auditRow struct {
-	Namespace      string         `json:"namespace"`
-	ServiceAccount string         `json:"serviceAccount"`
-	RoleArn        string         `json:"roleArn"`
-	Verdict        report.Verdict `json:"verdict"`
-	Failing        []string       `json:"failing,omitempty"`
-	Warnings       []string       `json:"warnings,omitempty"`
+	Namespace      string `json:"namespace"`
+	ServiceAccount string `json:"serviceAccount"`
+	RoleArn        string `json:"roleArn"`
+	// Mechanism is irsa, pod-identity, irsa+pod-identity or none.
+	Mechanism string         `json:"mechanism"`
+	Verdict   report.Verdict `json:"verdict"`
+	Failing   []string       `json:"failing,omitempty"`
+	Warnings  []string       `json:"warnings,omitempty"`
 }
 
 func summarize(reports []*report.Report) []auditRow {
 	rows := make([]auditRow, 0, len(reports))
 	for _, r := range reports {
 		row := auditRow{Namespace: r.Subject.Namespace, ServiceAccount: r.Subject.ServiceAccount, RoleArn: r.Subject.RoleArn,
-			Verdict: r.Verdict, Failing: r.FailingIDs()}
+			Mechanism: mechanismOf(r), Verdict: r.Verdict, Failing: r.FailingIDs()}
 		for _, c := range r.Checks {
 			if c.Status == report.StatusWarn {
 				row.Warnings = append(row.Warnings, c.ID)
@@ -183,9 +193,9 @@ func renderAudit(w io.Writer, doc auditDocument, f report.Format, color bool) er
 	case report.FormatMarkdown:
 		var b strings.Builder
 		fmt.Fprintf(&b, "## podcred-preflight audit — verdict **%s** (%d ServiceAccounts)\n\n", strings.ToUpper(string(doc.Verdict)), len(doc.Summary))
-		b.WriteString("| Namespace | ServiceAccount | Role | Verdict | Failing | Warnings |\n|---|---|---|---|---|---|\n")
+		b.WriteString("| Namespace | ServiceAccount | Mechanism | Role | Verdict | Failing | Warnings |\n|---|---|---|---|---|---|---|\n")
 		for _, r := range doc.Summary {
-			fmt.Fprintf(&b, "| %s | %s | `%s` | %s | %s | %s |\n", mdSafe(r.Namespace), mdSafe(r.ServiceAccount), mdSafe(r.RoleArn),
+			fmt.Fprintf(&b, "| %s | %s | %s | `%s` | %s | %s | %s |\n", mdSafe(r.Namespace), mdSafe(r.ServiceAccount), mdSafe(r.Mechanism), mdSafe(r.RoleArn),
 				r.Verdict, mdSafe(strings.Join(r.Failing, ", ")), mdSafe(strings.Join(r.Warnings, ", ")))
 		}
 		b.WriteString("\n")
@@ -224,9 +234,9 @@ func writeSummaryTable(w io.Writer, doc auditDocument) error {
 	}
 	fmt.Fprintf(w, "podcred-preflight audit of %s — verdict %s, %d ServiceAccounts\n\n", where, strings.ToUpper(string(doc.Verdict)), len(doc.Summary))
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAMESPACE\tSERVICEACCOUNT\tROLE\tVERDICT\tFAILING\tWARNINGS")
+	fmt.Fprintln(tw, "NAMESPACE\tSERVICEACCOUNT\tMECHANISM\tROLE\tVERDICT\tFAILING\tWARNINGS")
 	for _, r := range doc.Summary {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", cell(r.Namespace), cell(r.ServiceAccount), cell(r.RoleArn),
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", cell(r.Namespace), cell(r.ServiceAccount), orDash(cell(r.Mechanism)), cell(r.RoleArn),
 			strings.ToUpper(string(r.Verdict)), orDash(strings.Join(r.Failing, ",")), orDash(strings.Join(r.Warnings, ",")))
 	}
 	return tw.Flush()

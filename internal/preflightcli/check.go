@@ -61,8 +61,8 @@ func newCheckCommand(g *globalOptions) *cobra.Command {
 	f.StringVar(&o.roleARN, "role-arn", "", "the role the ServiceAccount must be annotated with (default: whatever it carries)")
 	f.StringVar(&o.experiment, "experiment", "", "check only this ChaosExperiment and the ChaosEngines that run it")
 	f.BoolVar(&o.runJob, "run-job", false, "also run the agent as a one-off Job under the ServiceAccount and merge its verdict (job.verification)")
-	f.StringVar(&o.experimentSDK, "experiment-sdk", preflight.DefaultExperimentSDK, "with --run-job: the SDK whose chain the agent judges, as the experiment uses it: "+
-		strings.Join(credcheck.ExperimentSDKs, ", ")+" (litmus-go: go-v1)")
+	f.StringVar(&o.experimentSDK, "experiment-sdk", preflight.DefaultExperimentSDK, "the experiment's SDK: podidentity.sdk judges whether it can use EKS Pod Identity, "+
+		"and with --run-job the agent judges its chain: "+strings.Join(credcheck.ExperimentSDKs, ", ")+" (litmus-go: go-v1)")
 	f.StringVar(&o.image, "image", preflight.DefaultAgentImage, "agent image for --run-job")
 	f.DurationVar(&o.jobTimeout, "job-timeout", preflight.DefaultJobTimeout, "bound on waiting for the Job's verdict")
 	f.BoolVar(&o.keepJob, "keep-job", false, "do not delete the Job after --run-job")
@@ -111,6 +111,7 @@ func (o *checkOptions) run(ctx context.Context) error {
 	defer done()
 	po := o.base(c)
 	po.Namespace, po.ServiceAccount, po.RoleARN, po.Experiment = o.namespace, o.serviceAccount, o.roleARN, o.experiment
+	po.ExperimentSDK = o.experimentSDK
 	if o.runJob {
 		runner := o.deps.JobRunner
 		if o.localAgent != "" {

@@ -189,6 +189,7 @@ func (g *globalOptions) base(c Clients) preflight.Options {
 		Kube: preflight.NewKubeSource(c.Kube, c.Dynamic), EKS: c.EKS, IAM: c.IAM, EC2: c.EC2, CallTimeout: g.callTimeout,
 	}
 	o.Kube.Timeout = g.callTimeout
+	o.PodIdentity = podIdentitySource(c.EKS)
 	if g.issuer == "" && g.cluster == "" {
 		o.DiscoverIssuer = func(ctx context.Context) (string, error) {
 			return preflight.IssuerFromAPIServer(ctx, c.Kube, g.callTimeout)

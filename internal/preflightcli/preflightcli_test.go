@@ -264,7 +264,7 @@ func TestAuditPrintsASummaryAndEveryReport(t *testing.T) {
 		t.Fatalf("json audit: %v %+v", err, doc.Summary)
 	}
 	_, out, _ = w.run(t, nil, "audit", "-A", "--issuer", issuer, "--format", "markdown")
-	if !strings.Contains(out, "| Namespace | ServiceAccount | Role | Verdict | Failing | Warnings |") {
+	if !strings.Contains(out, "| Namespace | ServiceAccount | Mechanism | Role | Verdict | Failing | Warnings |") {
 		t.Fatalf("markdown audit:\n%s", out)
 	}
 }

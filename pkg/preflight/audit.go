@@ -6,6 +6,7 @@ import (
 	"sort"
 	"sync"
 
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/podcred/podcred/pkg/podiam"
@@ -33,7 +34,7 @@ type AuditOptions struct {
 // AuditResult is the outcome of an audit.
 type AuditResult struct {
 	// Reports holds one BuildReport per ServiceAccount with a role
-	// annotation, sorted by namespace and name.
+	// annotation or an EKS Pod Identity association, sorted by namespace and name.
 	Reports []*report.Report
 	// Verdict aggregates every report's checks.
 	Verdict report.Verdict
@@ -41,8 +42,9 @@ type AuditResult struct {
 	IAMCalls int64
 }
 
-// Audit checks every ServiceAccount carrying eks.amazonaws.com/role-arn in
-// the namespace (or the cluster) concurrently, with a bounded worker pool.
+// Audit checks every ServiceAccount carrying eks.amazonaws.com/role-arn, or
+// with an EKS Pod Identity association (Base.PodIdentity and Base.Cluster
+// set), in the namespace (or the cluster) concurrently, with a bounded worker pool.
 // The issuer is resolved once, and every IAM role, policy and OIDC provider
 // is fetched once however many ServiceAccounts share it; namespace-wide
 // Kubernetes lists are read once per namespace. The error is set only when
@@ -64,23 +66,7 @@ func Audit(ctx context.Context, o AuditOptions) (*AuditResult, error) {
 		}
 		return nil, fmt.Errorf("list serviceaccounts in %s: %w", where, err)
 	}
-	type subject struct {
-		ns, name string
-		fact     SAFact
-	}
-	var subjects []subject
-	for i := range list.Items {
-		sa := &list.Items[i]
-		if _, ok := sa.Annotations[podiam.AnnotationRoleARN]; ok {
-			subjects = append(subjects, subject{sa.Namespace, sa.Name, saFact(sa)})
-		}
-	}
-	sort.Slice(subjects, func(i, j int) bool {
-		if subjects[i].ns != subjects[j].ns {
-			return subjects[i].ns < subjects[j].ns
-		}
-		return subjects[i].name < subjects[j].name
-	})
+	subjects := auditSubjects(list.Items, associatedSubjects(ctx, base, o.Namespace))
 	issuer := resolveIssuer(ctx, base)
 	base.issuer = &issuer
 
@@ -100,6 +86,7 @@ func Audit(ctx context.Context, o AuditOptions) (*AuditResult, error) {
 			for i := range next {
 				so := base
 				so.Namespace, so.ServiceAccount, so.sa = subjects[i].ns, subjects[i].name, &subjects[i].fact
+				so.associationsListed = true
 				res.Reports[i], _ = Run(ctx, so)
 				if o.Progress != nil {
 					mu.Lock()
@@ -133,4 +120,39 @@ func Audit(ctx context.Context, o AuditOptions) (*AuditResult, error) {
 	}
 	res.IAMCalls = cache.Calls()
 	return res, nil
+}
+
+// auditSubject is one ServiceAccount audit checks.
+type auditSubject struct {
+	ns, name string
+	fact     SAFact
+}
+
+// auditSubjects are the listed ServiceAccounts with a role annotation or an
+// association, and the associated ones that do not exist, sorted by
+// namespace and name.
+func auditSubjects(items []corev1.ServiceAccount, withAssociation []subjectKey) []auditSubject {
+	associated := map[subjectKey]bool{}
+	for _, k := range withAssociation {
+		associated[k] = true
+	}
+	var subjects []auditSubject
+	for i := range items {
+		sa := &items[i]
+		_, annotated := sa.Annotations[podiam.AnnotationRoleARN]
+		if k := (subjectKey{sa.Namespace, sa.Name}); annotated || associated[k] {
+			subjects = append(subjects, auditSubject{sa.Namespace, sa.Name, saFact(sa)})
+			delete(associated, k)
+		}
+	}
+	for k := range associated { // an association for a ServiceAccount that does not exist
+		subjects = append(subjects, auditSubject{k.ns, k.name, SAFact{}})
+	}
+	sort.Slice(subjects, func(i, j int) bool {
+		if subjects[i].ns != subjects[j].ns {
+			return subjects[i].ns < subjects[j].ns
+		}
+		return subjects[i].name < subjects[j].name
+	})
+	return subjects
 }

@@ -53,6 +53,11 @@ type Options struct {
 	DiscoverIssuer func(context.Context) (string, error)
 	// Job runs the verification Job (--run-job); nil: job.verification skips.
 	Job func(context.Context, Facts) *JobFact
+	// PodIdentity reads EKS Pod Identity associations when Cluster is set;
+	// nil: the podidentity.* checks skip. ExperimentSDK is the experiment's
+	// SDK family podidentity.sdk judges (default DefaultExperimentSDK).
+	PodIdentity   *PodIdentitySource
+	ExperimentSDK string
 
 	// Catalogue resolves fault names (default DefaultFaultCatalogue).
 	Catalogue *FaultCatalogue
@@ -65,6 +70,9 @@ type Options struct {
 	issuer *IssuerFact
 	// sa, set by Audit, is the ServiceAccount as listed (no Get needed).
 	sa *SAFact
+	// associationsListed, set by Audit: take the SA's associations from the
+	// cluster's whole list (read once) instead of a filtered call each.
+	associationsListed bool
 }
 
 func (o Options) withDefaults() Options {
@@ -76,6 +84,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Catalogue == nil {
 		o.Catalogue, _ = DefaultFaultCatalogue()
+	}
+	if o.ExperimentSDK == "" {
+		o.ExperimentSDK = DefaultExperimentSDK
 	}
 	if o.Issuer != "" && o.IssuerSource == "" {
 		o.IssuerSource = IssuerFromFlag
@@ -93,7 +104,7 @@ func Collect(ctx context.Context, o Options) Facts {
 	log := zerolog.Ctx(ctx)
 	f := Facts{
 		Now: o.Now().UTC(), Namespace: o.Namespace, ServiceAccount: o.ServiceAccount,
-		Cluster: o.Cluster, ExpectedRoleARN: o.RoleARN,
+		Cluster: o.Cluster, ExpectedRoleARN: o.RoleARN, ExperimentSDK: o.ExperimentSDK,
 	}
 	var wg sync.WaitGroup
 	run := func(name string, fn func()) {
@@ -112,6 +123,11 @@ func Collect(ctx context.Context, o Options) Facts {
 		run("serviceaccount", func() { f.SA = o.Kube.serviceAccount(ctx, o.Namespace, o.ServiceAccount) })
 	}
 	run("issuer", func() { f.Issuer = resolveIssuer(ctx, o) })
+	if o.PodIdentity != nil && o.Cluster != "" {
+		run("pod-identity", func() {
+			f.PodIdentity = o.PodIdentity.collect(ctx, o.IAM, o.Cluster, o.Namespace, o.ServiceAccount, o.associationsListed, o.CallTimeout)
+		})
+	}
 	wg.Wait()
 
 	f.Audience = o.Audience

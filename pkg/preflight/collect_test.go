@@ -125,7 +125,7 @@ func TestPreflightCollectsThroughRealWireFormats(t *testing.T) {
 		switch s.ID {
 		case IDExperimentCloudSecret:
 			want = report.StatusFail
-		case IDJobVerification:
+		case IDJobVerification, IDPodIdentityAssociation, IDPodIdentityTrust, IDPodIdentitySDK:
 			want = report.StatusSkip
 		case IDExperimentGate: // the engine has no probe
 			want = report.StatusWarn

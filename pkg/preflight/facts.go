@@ -46,6 +46,10 @@ type Facts struct {
 	// judged by content (key names and match kinds only, never values);
 	// nil when not read.
 	Secrets *SecretsFact
+	// PodIdentity is EKS Pod Identity for the SA (podidentity_facts.go);
+	// nil when not looked up. ExperimentSDK is --experiment-sdk.
+	PodIdentity   *PodIdentityFact
+	ExperimentSDK string
 }
 
 // Sources of the issuer in IssuerFact.Source.
@@ -183,6 +187,8 @@ type ContainerFact struct {
 	NonRoot bool
 	// StaticKeys lists static-key variables set in its env (names only).
 	StaticKeys []string
+	// PodIdentity is the injected Pod Identity env and token mount.
+	PodIdentity ContainerPodIdentity
 }
 
 // ChaosFact is the Litmus objects (litmuschaos.io/v1alpha1) of the namespace.

@@ -34,6 +34,8 @@ type fakeAWS struct {
 	allowed map[string][]string
 	// delay is added to every answer (latency injection).
 	delay time.Duration
+	// pi holds EKS Pod Identity associations and Fargate profiles (fakeeks_podidentity_test.go).
+	pi fakePodIdentity
 }
 
 type fakeRole struct {
@@ -77,6 +79,9 @@ func (f *fakeAWS) clients() (*iam.Client, *eks.Client) {
 func (f *fakeAWS) serve(w http.ResponseWriter, r *http.Request) {
 	if f.delay > 0 {
 		time.Sleep(f.delay)
+	}
+	if f.servePodIdentity(w, r) {
+		return
 	}
 	if strings.HasPrefix(r.URL.Path, "/clusters/") {
 		f.describeCluster(w, strings.TrimPrefix(r.URL.Path, "/clusters/"))

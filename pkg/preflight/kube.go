@@ -160,6 +160,7 @@ func podFact(p *corev1.Pod) PodFact {
 			}
 		}
 		cf.NonRoot = (user != nil && *user != 0) || (user == nil && nonRoot != nil && *nonRoot)
+		cf.PodIdentity = containerPodIdentity(c)
 		pf.Containers = append(pf.Containers, cf)
 	}
 	return pf

@@ -24,6 +24,8 @@ const (
 	NeedIAM Need = "aws-iam"
 	// NeedEC2 is ec2:DescribeInstances for the nodes' metadata options.
 	NeedEC2 Need = "aws-ec2"
+	// NeedEKS is EKS's Pod Identity associations and Fargate profiles.
+	NeedEKS Need = "aws-eks"
 	// NeedJob is the verification Job (--run-job).
 	NeedJob Need = "job"
 )
@@ -37,6 +39,7 @@ var needWords = map[Need]string{
 	NeedCluster:        "the live cluster",
 	NeedIAM:            "AWS IAM",
 	NeedEC2:            "AWS EC2",
+	NeedEKS:            "EKS Pod Identity associations (--cluster)",
 	NeedJob:            "the verification Job (--run-job)",
 }
 

@@ -41,6 +41,9 @@ var registry = []check{
 	{Spec{ID: IDIAMLeastPrivilege, Step: 2, Title: "the role grants not much more than the faults need"}, checkLeastPrivilege, []Need{NeedServiceAccount, NeedIAM}},
 	{Spec{ID: IDSAExists, Step: 3, Title: "the ServiceAccount exists"}, checkSAExists, []Need{NeedCluster}},
 	{Spec{ID: IDSARoleAnnotation, Step: 3, Title: "the ServiceAccount carries a valid role annotation"}, checkSARoleAnnotation, []Need{NeedServiceAccount}},
+	{Spec{ID: IDPodIdentityAssociation, Step: 3, Title: "an EKS Pod Identity association gives the ServiceAccount an existing role"}, checkPodIdentityAssociation, []Need{NeedServiceAccount, NeedEKS, NeedIAM}},
+	{Spec{ID: IDPodIdentityTrust, Step: 2, Title: "the associated role trusts EKS Pod Identity for both actions it needs"}, checkPodIdentityTrust, []Need{NeedEKS, NeedIAM}},
+	{Spec{ID: IDPodIdentitySDK, Step: 4, Title: "the experiment's SDK can use EKS Pod Identity"}, checkPodIdentitySDK, []Need{NeedEKS}},
 	{Spec{ID: IDPodsEnvInjected, Step: 4, Title: "running pods of the ServiceAccount got the IRSA env and token"}, checkPodsEnvInjected, []Need{NeedCluster}},
 	{Spec{ID: IDPodsTokenReadable, Step: 4, Title: "non-root pods can read the projected token"}, checkPodsTokenReadable, []Need{NeedCluster}},
 	{Spec{ID: IDJobVerification, Step: 4, Title: "the agent, run as a Job under the ServiceAccount, passes"}, checkJobVerification, []Need{NeedCluster, NeedJob}},
@@ -90,7 +93,7 @@ func EvaluateFrom(f Facts, has func(Need) bool) []report.Check {
 		}
 		r := notJudged(missing)
 		if len(missing) == 0 {
-			r = c.run(f)
+			r = judge(c.spec.ID, c.run, f)
 		}
 		out = append(out, r.Check(c.spec))
 	}
@@ -104,7 +107,7 @@ func BuildReport(f Facts, start, now time.Time) *report.Report {
 		Kind:          report.KindPreflight,
 		Tool:          report.Tool{Name: "podcred-preflight", Version: version.Version},
 		Subject: report.Subject{
-			Cluster: f.Cluster, Namespace: f.Namespace, ServiceAccount: f.ServiceAccount, RoleArn: f.SA.RoleARN,
+			Cluster: f.Cluster, Namespace: f.Namespace, ServiceAccount: f.ServiceAccount, RoleArn: f.SubjectRoleARN(),
 		},
 		StartedAt: start.UTC(),
 		Checks:    Evaluate(f),

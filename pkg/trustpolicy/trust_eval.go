@@ -86,13 +86,18 @@ type BlockedStatement struct {
 // and every condition match; an applicable Deny wins; otherwise an applicable
 // Allow allows; otherwise the request is implicitly denied.
 func EvaluateTrust(p *PolicyDocument, r WebIdentityRequest) TrustDecision {
+	return evaluate(p, PrincipalFederated, r.ProviderARN, ActionAssumeRoleWithWebIdentity, r.Context())
+}
+
+// evaluate decides one action by one principal with IAM's rules, over the
+// request context ctx: EvaluateTrust and EvaluatePodIdentityTrust share it.
+func evaluate(p *PolicyDocument, principalType, principal, action string, ctx RequestContext) TrustDecision {
 	d := TrustDecision{Decision: DecisionImplicitDeny}
 	if p == nil {
 		return d
 	}
-	ctx := r.Context()
 	for _, s := range p.Statements {
-		if !s.PrincipalApplies(PrincipalFederated, r.ProviderARN) || !s.ActionApplies(ActionAssumeRoleWithWebIdentity) {
+		if !s.PrincipalApplies(principalType, principal) || !s.ActionApplies(action) {
 			continue
 		}
 		failed := s.FailedConditions(ctx)
