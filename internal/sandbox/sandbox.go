@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"os"
-	"path/filepath"
 	"sync"
 	"time"
 
@@ -87,25 +86,7 @@ func Start(ctx context.Context, opts Options) (s *Sandbox, err error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	s = &Sandbox{dir: opts.Dir, binDir: opts.BinDir, log: zerolog.Nop(), keys: &awsemu.IssuerKeys{}}
-	if opts.Logger != nil {
-		s.log = *opts.Logger
-	}
-	if s.binDir == "" {
-		if s.binDir, err = proc.FindBinDir(); err != nil {
-			return nil, err
-		}
-	}
-	// Processes run with the sandbox dir as working directory: binaries need absolute paths.
-	if s.binDir, err = filepath.Abs(s.binDir); err != nil {
-		return nil, err
-	}
-	if s.dir == "" {
-		if s.dir, err = os.MkdirTemp("", "podcred-sandbox-"); err != nil {
-			return nil, err
-		}
-		s.tempDir = true
-	} else if s.lock, err = proc.PrepareDir(s.dir); err != nil {
+	if s, err = newSandbox(opts); err != nil {
 		return nil, err
 	}
 	sb := s // the named result is nil by the time a failed Start's defer runs
@@ -133,38 +114,9 @@ func Start(ctx context.Context, opts Options) (s *Sandbox, err error) {
 	s.blockedIMDS = proc.LoopbackURL("http", port)
 
 	started := time.Now()
-	// The keys and etcd need no issuer: they start while moto does.
-	type storageResult struct {
-		cp  *controlplane.ControlPlane
-		err error
-	}
-	storage := make(chan storageResult, 1)
-	go func() {
-		cp, err := controlplane.StartStorage(ctx, s.dir, s.binDir)
-		storage <- storageResult{cp, err}
-	}()
-	issuer, awsErr := s.startAWS(ctx, &w, opts)
-	st := <-storage
-	s.cp = st.cp // stopped by Close even when the other half failed
-	if err := errors.Join(awsErr, st.err); err != nil {
+	if err := s.startClusters(ctx, &w, opts, started); err != nil {
 		return nil, err
 	}
-	s.log.Debug().Str("issuer", issuer).Stringer("elapsed", time.Since(started)).Msg("moto, sts front and etcd ready")
-	// The Litmus CRDs are installed as soon as the apiserver answers: objects of
-	// a new CRD cannot be created without delay for 2 s after it is Established.
-	var loaderErr error
-	if err := s.cp.StartAPIServer(ctx, issuer, func() {
-		if s.kube, loaderErr = newKubeLoader(s.cp, w.Region); loaderErr == nil {
-			s.kube.StartCRDs(ctx)
-		}
-	}); err != nil {
-		return nil, errors.Join(err, loaderErr)
-	}
-	if loaderErr != nil {
-		return nil, loaderErr
-	}
-	s.keys.SetControlPlane(s.cp)
-	s.log.Debug().Stringer("elapsed", time.Since(started)).Msg("kube-apiserver ready")
 	if err := s.load(ctx, &w, false); err != nil { // creates the Nodes too (applyNodes)
 		return nil, err
 	}
