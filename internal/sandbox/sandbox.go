@@ -41,7 +41,7 @@ type Options struct {
 	// which costs about 3 s at start and after every Load. It is turned on by
 	// itself when the first world attaches one; set it when a later world will.
 	AWSManagedPolicies bool
-	// Node starts the real node too (node.go): kube-controller-manager,
+	// Node starts the real node too (package node): kube-controller-manager,
 	// kube-scheduler, containerd with runc, a kubelet, the agent image built
 	// from BinDir, and the pod identity webhook. Default: off.
 	Node bool

@@ -55,7 +55,7 @@ type ControlPlane struct {
 	dir        string
 	binDir     string
 	adminToken string
-	components map[string]string // node components' static tokens by user (nodecreds.go)
+	components map[string]string // node components' static tokens by user (components.go)
 	etcdURL    string
 	etcd       *proc.Proc
 	apiserver  *proc.Proc
