@@ -16,6 +16,7 @@ import (
 
 	"github.com/podcred/podcred/internal/cli"
 	"github.com/podcred/podcred/internal/sandbox"
+	"github.com/podcred/podcred/internal/sandbox/world"
 	"github.com/podcred/podcred/pkg/podiam"
 	"github.com/podcred/podcred/pkg/report"
 )
@@ -72,11 +73,11 @@ func (o *benchOptions) run(ctx context.Context, stdout io.Writer) error {
 	if err != nil {
 		return cli.UsageError(fmt.Errorf("the AWS CLI is needed for the comparison: %w", err))
 	}
-	w, err := sandbox.LoadWorld(o.world)
+	w, err := world.LoadWorld(o.world)
 	if err != nil {
 		return cli.UsageError(err)
 	}
-	i := slices.IndexFunc(w.Scenarios, func(s sandbox.Scenario) bool { return s.Name == "healthy" })
+	i := slices.IndexFunc(w.Scenarios, func(s world.Scenario) bool { return s.Name == "healthy" })
 	if i < 0 {
 		return cli.UsageError(fmt.Errorf("%s has no scenario named healthy", o.world))
 	}
@@ -183,7 +184,7 @@ func (o *benchOptions) auditBench(ctx context.Context) (string, error) {
 	if bin == "" {
 		bin = filepath.Join(o.binDir, "podcred-preflight")
 	}
-	w, err := sandbox.ScaleWorld(o.auditSAs, o.auditRoles, 20)
+	w, err := world.ScaleWorld(o.auditSAs, o.auditRoles, 20)
 	if err != nil {
 		return "", err
 	}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/podcred/podcred/internal/cli"
 	"github.com/podcred/podcred/internal/sandbox"
+	"github.com/podcred/podcred/internal/sandbox/world"
 	"github.com/podcred/podcred/pkg/report"
 )
 
@@ -156,7 +157,7 @@ keys in a Secret of any name (renamed-secret.yaml) are judged by preflight from 
 // tourWorld is a world file of the tour.
 type tourWorld struct {
 	Path  string
-	World *sandbox.World
+	World *world.World
 }
 
 // tourWorlds loads demo.yaml, then every other world of dir with scenarios, by name.
@@ -174,7 +175,7 @@ func tourWorlds(dir string) ([]tourWorld, error) {
 	})
 	var out []tourWorld
 	for _, p := range paths {
-		w, err := sandbox.LoadWorld(p)
+		w, err := world.LoadWorld(p)
 		if err != nil {
 			return nil, err
 		}
@@ -192,7 +193,7 @@ func tourWorlds(dir string) ([]tourWorld, error) {
 // podcred-preflight (admin credentials, like a CI job) and returns its verdict
 // and the checks that did not pass. The tour expects nothing of it: it shows
 // which misconfigurations are visible before any pod runs.
-func (o *demoOptions) preflightRun(ctx context.Context, sb *sandbox.Sandbox, sc sandbox.Scenario) (verdict, findings, unexpected string, err error) {
+func (o *demoOptions) preflightRun(ctx context.Context, sb *sandbox.Sandbox, sc world.Scenario) (verdict, findings, unexpected string, err error) {
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	c := exec.CommandContext(ctx, o.preflight, preflightArgs(sb.World(), sc)...)

@@ -10,6 +10,8 @@ import (
 
 	"github.com/podcred/podcred/internal/cli"
 	"github.com/podcred/podcred/internal/sandbox"
+	"github.com/podcred/podcred/internal/sandbox/node"
+	"github.com/podcred/podcred/internal/sandbox/world"
 	"github.com/podcred/podcred/pkg/verdict"
 )
 
@@ -24,7 +26,7 @@ func nodeJobLine(ctx context.Context, out io.Writer, sb *sandbox.Sandbox) error 
 	}
 	v := pod.Annotations[verdict.AnnotationVerdict]
 	fmt.Fprintf(out, "node: deploy/job.yaml ran as pod %s/%s on %s (image %s): phase %s, verdict %q, %s\n\n",
-		pod.Namespace, pod.Name, pod.Spec.NodeName, sandbox.AgentImageRef, pod.Status.Phase, v, time.Since(started).Round(time.Millisecond))
+		pod.Namespace, pod.Name, pod.Spec.NodeName, node.AgentImageRef, pod.Status.Phase, v, time.Since(started).Round(time.Millisecond))
 	if pod.Status.Phase != corev1.PodSucceeded || v != "pass" {
 		return &cli.ExitError{Code: cli.ExitFail, Err: fmt.Errorf("the shipped Job did not pass on the node")}
 	}
@@ -34,7 +36,7 @@ func nodeJobLine(ctx context.Context, out io.Writer, sb *sandbox.Sandbox) error 
 // runScenario runs the agent for sc as a real pod on the node when there is
 // one and the scenario allows it (marked " [pod]" in the table), else as a
 // local process with the pod's environment.
-func (o *demoOptions) runScenario(ctx context.Context, sb *sandbox.Sandbox, sc sandbox.Scenario) (*sandbox.AgentRun, string, error) {
+func (o *demoOptions) runScenario(ctx context.Context, sb *sandbox.Sandbox, sc world.Scenario) (*sandbox.AgentRun, string, error) {
 	if o.node {
 		if ok, _ := sb.CanRunInPod(sc); ok {
 			run, err := sb.RunAgentInPod(ctx, sc)

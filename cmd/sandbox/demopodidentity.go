@@ -3,14 +3,14 @@ package main
 import (
 	"fmt"
 
-	"github.com/podcred/podcred/internal/sandbox"
+	"github.com/podcred/podcred/internal/sandbox/world"
 	"github.com/podcred/podcred/pkg/report"
 )
 
 // preflightArgs are podcred-preflight's arguments for a scenario: the
 // experiment's SDK when the scenario names one, and --cluster when the world
 // has Pod Identity associations (preflight looks them up by cluster).
-func preflightArgs(w *sandbox.World, sc sandbox.Scenario) []string {
+func preflightArgs(w *world.World, sc world.Scenario) []string {
 	args := []string{"check", "-n", sc.Namespace, "--service-account", sc.ServiceAccount, "--format", "json"}
 	if sc.ExperimentSDK != "" {
 		args = append(args, "--experiment-sdk", sc.ExperimentSDK)
@@ -22,7 +22,7 @@ func preflightArgs(w *sandbox.World, sc sandbox.Scenario) []string {
 }
 
 // expectedColumn is the EXPECTED column: the agent's verdict and its check.
-func expectedColumn(sc sandbox.Scenario) string {
+func expectedColumn(sc world.Scenario) string {
 	if sc.Check == "" {
 		return sc.Expect
 	}
@@ -31,7 +31,7 @@ func expectedColumn(sc sandbox.Scenario) string {
 
 // preflightAsExpected judges r against sc.Preflight and sc.PreflightCheck
 // (nothing to judge when the scenario expects nothing of preflight).
-func preflightAsExpected(r *report.Report, sc sandbox.Scenario) (bool, string) {
+func preflightAsExpected(r *report.Report, sc world.Scenario) (bool, string) {
 	if sc.Preflight == "" {
 		return true, ""
 	}

@@ -10,7 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/podcred/podcred/internal/cli"
-	"github.com/podcred/podcred/internal/sandbox"
+	"github.com/podcred/podcred/internal/sandbox/proc"
 	"github.com/podcred/podcred/internal/version"
 )
 
@@ -47,7 +47,7 @@ func (o *commonOptions) loggerTo(w io.Writer) (*zerolog.Logger, error) {
 // binary (default <bin-dir>/podcred-agent), which must exist.
 func (o *commonOptions) agentBinary(agent string) (string, error) {
 	if o.binDir == "" {
-		dir, err := sandbox.FindBinDir()
+		dir, err := proc.FindBinDir()
 		if err != nil {
 			return "", cli.UsageError(err)
 		}

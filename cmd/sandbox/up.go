@@ -10,6 +10,8 @@ import (
 
 	"github.com/podcred/podcred/internal/cli"
 	"github.com/podcred/podcred/internal/sandbox"
+	"github.com/podcred/podcred/internal/sandbox/proc"
+	"github.com/podcred/podcred/internal/sandbox/world"
 )
 
 // upOptions are the flags of `up`.
@@ -33,22 +35,22 @@ func newUpCmd() *cobra.Command {
 			if o.world == "" {
 				return cli.UsageError(fmt.Errorf("--world is required"))
 			}
-			if o.imds != "" && o.imds != string(sandbox.IMDSBlocked) && o.imds != string(sandbox.IMDSNodeRole) {
-				return cli.UsageError(fmt.Errorf("--imds %q: want %s or %s", o.imds, sandbox.IMDSBlocked, sandbox.IMDSNodeRole))
+			if o.imds != "" && o.imds != string(world.IMDSBlocked) && o.imds != string(world.IMDSNodeRole) {
+				return cli.UsageError(fmt.Errorf("--imds %q: want %s or %s", o.imds, world.IMDSBlocked, world.IMDSNodeRole))
 			}
 			log, err := o.logger()
 			if err != nil {
 				return err
 			}
-			w, err := sandbox.LoadWorld(o.world)
+			w, err := world.LoadWorld(o.world)
 			if err != nil {
 				return cli.UsageError(err)
 			}
 			ctx := cmd.Context()
 			started := time.Now()
 			log.Info().Str("world", o.world).Msg("starting the sandbox")
-			sb, err := sandbox.Start(ctx, sandbox.Options{Dir: o.dir, BinDir: o.binDir, World: w, IMDS: sandbox.IMDSMode(o.imds), Logger: log, Node: o.node})
-			if errors.Is(err, sandbox.ErrDirInUse) {
+			sb, err := sandbox.Start(ctx, sandbox.Options{Dir: o.dir, BinDir: o.binDir, World: w, IMDS: world.IMDSMode(o.imds), Logger: log, Node: o.node})
+			if errors.Is(err, proc.ErrDirInUse) {
 				return cli.UsageError(err) // another sandbox runs there: nothing was touched
 			}
 			if err != nil {

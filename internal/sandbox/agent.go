@@ -10,12 +10,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/podcred/podcred/internal/sandbox/world"
 	"github.com/podcred/podcred/pkg/report"
 )
 
 // AgentRun is one run of the podcred-agent binary for a scenario.
 type AgentRun struct {
-	Scenario Scenario
+	Scenario world.Scenario
 	// Report is the JSON report the agent printed; nil when there was none.
 	Report *report.Report
 	// ExitCode is the agent's exit code.
@@ -29,7 +30,7 @@ type AgentRun struct {
 // RunAgent runs the agent binary as the scenario's pod: ScenarioEnv for its
 // environment, `--format json --sink stdout,configmap,annotation,event
 // --kubeconfig <the pod's kubeconfig>` plus the scenario's Args.
-func (s *Sandbox) RunAgent(ctx context.Context, agent string, sc Scenario) (*AgentRun, error) {
+func (s *Sandbox) RunAgent(ctx context.Context, agent string, sc world.Scenario) (*AgentRun, error) {
 	env, err := s.ScenarioEnv(ctx, sc)
 	if err != nil {
 		return nil, fmt.Errorf("scenario %s: %w", sc.Name, err)

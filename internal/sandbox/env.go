@@ -5,13 +5,10 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-)
 
-// EndpointVars point AWS clients at the STS front. The service-specific ones
-// are needed: the Go SDK's default chain builds its web-identity STS client
-// before it reads AWS_ENDPOINT_URL, so without AWS_ENDPOINT_URL_STS the chain
-// would call the real sts.<region>.amazonaws.com.
-var EndpointVars = []string{"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL_IAM", "AWS_ENDPOINT_URL_EKS", "AWS_ENDPOINT_URL_EKS_AUTH"}
+	"github.com/podcred/podcred/internal/sandbox/awsemu"
+	"github.com/podcred/podcred/internal/sandbox/world"
+)
 
 // Env is the administrator's environment for the sandbox: KUBECONFIG (admin),
 // EndpointVars (the front), AWS_REGION, dummy admin keys for moto, the IMDS
@@ -20,18 +17,18 @@ var EndpointVars = []string{"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_STS", "AWS_END
 func (s *Sandbox) Env() []string {
 	w := s.World()
 	env := []string{"KUBECONFIG=" + s.cp.Kubeconfig}
-	for _, name := range EndpointVars {
-		env = append(env, name+"="+s.front.url)
+	for _, name := range awsemu.EndpointVars {
+		env = append(env, name+"="+s.front.URL())
 	}
 	env = append(env,
 		"AWS_REGION="+w.Region,
 		"AWS_DEFAULT_REGION="+w.Region,
-		"AWS_ACCESS_KEY_ID="+AdminAccessKeyID,
-		"AWS_SECRET_ACCESS_KEY="+AdminSecretAccessKey,
+		"AWS_ACCESS_KEY_ID="+awsemu.AdminAccessKeyID,
+		"AWS_SECRET_ACCESS_KEY="+awsemu.AdminSecretAccessKey,
 		"PODCRED_SANDBOX_DIR="+s.dir,
 		"PODCRED_SANDBOX_ISSUER="+s.cp.Issuer,
 	)
-	if s.imds != nil && w.IMDS == IMDSNodeRole {
+	if s.imds != nil && w.IMDS == world.IMDSNodeRole {
 		env = append(env, "AWS_EC2_METADATA_SERVICE_ENDPOINT="+s.imds.URL)
 	} else {
 		env = append(env, "AWS_EC2_METADATA_DISABLED=true")

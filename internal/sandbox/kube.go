@@ -3,75 +3,57 @@ package sandbox
 import (
 	"context"
 	"fmt"
-	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/client-go/discovery/cached/memory"
-	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/rest"
-	"k8s.io/client-go/restmapper"
 
 	"github.com/podcred/podcred/deploy"
+	"github.com/podcred/podcred/internal/sandbox/awsemu"
+	"github.com/podcred/podcred/internal/sandbox/controlplane"
+	"github.com/podcred/podcred/internal/sandbox/node"
+	"github.com/podcred/podcred/internal/sandbox/world"
 	"github.com/podcred/podcred/pkg/podiam"
 )
 
-// Labels and names the sandbox puts on what it creates.
-const (
-	ManagedByLabel = "app.kubernetes.io/managed-by"
-	managedByValue = "podcred-sandbox"
-	// NodeName is the one Node object pods are assigned to (no kubelet runs).
-	NodeName     = "ip-10-0-1-10.ec2.internal"
-	defaultImage = "public.ecr.aws/docker/library/busybox:stable"
-)
-
-// managedLabels label what the sandbox creates.
-func managedLabels() map[string]string { return map[string]string{ManagedByLabel: managedByValue} }
+// defaultImage is the image of world pods that name none.
+const defaultImage = "public.ecr.aws/docker/library/busybox:stable"
 
 // kubeLoader creates a world's Kubernetes objects with the admin client.
 type kubeLoader struct {
+	*controlplane.Objects
 	client kubernetes.Interface
-	dyn    dynamic.Interface
-	mapper *restmapper.DeferredDiscoveryRESTMapper
-	config *rest.Config // the admin's
 	region string
 	// podIdentity returns the Pod Identity agent URI for an SA with an association, else "".
 	podIdentity func(ns, sa string) string
-
-	// Litmus CRDs, installed in the background (see startCRDs).
-	crdsDone        chan struct{}
-	crdsErr         error
-	crdsEstablished time.Time
 }
 
 // newKubeLoader returns a loader using cp's admin credentials.
-func newKubeLoader(cp *ControlPlane, region string) (*kubeLoader, error) {
-	dyn, err := dynamic.NewForConfig(cp.Config)
+func newKubeLoader(cp *controlplane.ControlPlane, region string) (*kubeLoader, error) {
+	objs, err := controlplane.NewObjects(cp)
 	if err != nil {
 		return nil, err
 	}
-	mapper := restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(cp.Client.Discovery()))
-	return &kubeLoader{client: cp.Client, dyn: dyn, mapper: mapper, config: cp.Config, region: region}, nil
+	return &kubeLoader{Objects: objs, client: cp.Client, region: region}, nil
 }
 
 // apply creates the namespaces and their objects, then the world's extra objects.
 // w must be resolved.
-func (k *kubeLoader) apply(ctx context.Context, w *World) error {
+func (k *kubeLoader) apply(ctx context.Context, w *world.World) error {
 	for _, ns := range w.Namespaces {
 		if err := k.applyNamespace(ctx, w, ns); err != nil {
 			return fmt.Errorf("namespace %s: %w", ns.Name, err)
 		}
 	}
 	if len(w.Objects) > 0 {
-		if err := k.crdsReady(ctx); err != nil { // objects may be Litmus ones
+		if err := k.CRDsReady(ctx); err != nil { // objects may be Litmus ones
 			return err
 		}
 	}
 	for _, obj := range w.Objects {
-		if err := k.create(ctx, &unstructured.Unstructured{Object: obj}); err != nil {
+		if err := k.Create(ctx, &unstructured.Unstructured{Object: obj}); err != nil {
 			return err
 		}
 	}
@@ -79,13 +61,13 @@ func (k *kubeLoader) apply(ctx context.Context, w *World) error {
 }
 
 // applyNamespace creates ns and its Secrets, ServiceAccounts, RBAC, pods and chaos objects, in that order.
-func (k *kubeLoader) applyNamespace(ctx context.Context, w *World, ns Namespace) error {
-	_, err := k.client.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns.Name, Labels: managedLabels()}}, metav1.CreateOptions{})
+func (k *kubeLoader) applyNamespace(ctx context.Context, w *world.World, ns world.Namespace) error {
+	_, err := k.client.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns.Name, Labels: controlplane.ManagedLabels()}}, metav1.CreateOptions{})
 	if err != nil && !apierrors.IsAlreadyExists(err) {
 		return err
 	}
 	for _, s := range ns.Secrets {
-		secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: s.Name, Labels: managedLabels()}, Type: corev1.SecretTypeOpaque, StringData: s.StringData}
+		secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: s.Name, Labels: controlplane.ManagedLabels()}, Type: corev1.SecretTypeOpaque, StringData: s.StringData}
 		if _, err := k.client.CoreV1().Secrets(ns.Name).Create(ctx, secret, metav1.CreateOptions{}); err != nil {
 			return fmt.Errorf("secret %s: %w", s.Name, err)
 		}
@@ -93,7 +75,7 @@ func (k *kubeLoader) applyNamespace(ctx context.Context, w *World, ns Namespace)
 	sas := map[string]*corev1.ServiceAccount{}
 	for _, s := range ns.ServiceAccounts {
 		sa := &corev1.ServiceAccount{
-			ObjectMeta:                   metav1.ObjectMeta{Name: s.Name, Labels: managedLabels(), Annotations: map[string]string{}},
+			ObjectMeta:                   metav1.ObjectMeta{Name: s.Name, Labels: controlplane.ManagedLabels(), Annotations: map[string]string{}},
 			AutomountServiceAccountToken: s.Automount,
 		}
 		for key, v := range s.Annotations {
@@ -103,7 +85,7 @@ func (k *kubeLoader) applyNamespace(ctx context.Context, w *World, ns Namespace)
 		case s.RoleArn != "":
 			sa.Annotations[podiam.AnnotationRoleARN] = s.RoleArn
 		case s.Role != "":
-			sa.Annotations[podiam.AnnotationRoleARN] = RoleARN(w.Account, s.Role)
+			sa.Annotations[podiam.AnnotationRoleARN] = awsemu.RoleARN(w.Account, s.Role)
 		}
 		created, err := k.client.CoreV1().ServiceAccounts(ns.Name).Create(ctx, sa, metav1.CreateOptions{})
 		if err != nil {
@@ -122,7 +104,7 @@ func (k *kubeLoader) applyNamespace(ctx context.Context, w *World, ns Namespace)
 		}
 	}
 	if len(ns.Chaos) > 0 {
-		if err := k.crdsReady(ctx); err != nil {
+		if err := k.CRDsReady(ctx); err != nil {
 			return err
 		}
 	}
@@ -132,7 +114,7 @@ func (k *kubeLoader) applyNamespace(ctx context.Context, w *World, ns Namespace)
 			u.SetAPIVersion("litmuschaos.io/v1alpha1")
 		}
 		u.SetNamespace(ns.Name)
-		if err := k.create(ctx, u); err != nil {
+		if err := k.Create(ctx, u); err != nil {
 			return err
 		}
 	}
@@ -141,12 +123,12 @@ func (k *kubeLoader) applyNamespace(ctx context.Context, w *World, ns Namespace)
 
 // createPod creates p bound to NodeName, injected like the pod identity webhook
 // unless it predates the SA's annotation, and marks it Running.
-func (k *kubeLoader) createPod(ctx context.Context, ns string, p Pod, sa *corev1.ServiceAccount) (*corev1.Pod, error) {
+func (k *kubeLoader) createPod(ctx context.Context, ns string, p world.Pod, sa *corev1.ServiceAccount) (*corev1.Pod, error) {
 	image := p.Image
 	if image == "" {
 		image = defaultImage
 	}
-	labels := managedLabels()
+	labels := controlplane.ManagedLabels()
 	for key, v := range p.Labels {
 		labels[key] = v
 	}
@@ -154,7 +136,7 @@ func (k *kubeLoader) createPod(ctx context.Context, ns string, p Pod, sa *corev1
 		ObjectMeta: metav1.ObjectMeta{Name: p.Name, Namespace: ns, Labels: labels},
 		Spec: corev1.PodSpec{
 			ServiceAccountName: p.ServiceAccount,
-			NodeName:           orDefault(p.Node, NodeName),
+			NodeName:           orDefault(p.Node, world.NodeName),
 			HostNetwork:        p.HostNetwork,
 			SecurityContext:    &corev1.PodSecurityContext{FSGroup: p.FSGroup, RunAsUser: p.RunAsUser, RunAsNonRoot: p.RunAsNonRoot},
 			Containers: []corev1.Container{{
@@ -174,11 +156,11 @@ func (k *kubeLoader) createPod(ctx context.Context, ns string, p Pod, sa *corev1
 	case p.CreatedBeforeAnnotation || sa == nil:
 	case uri != "":
 		if p.IRSAInManifest {
-			injectIRSA(pod, sa, k.region) // the manifest itself carries what the webhook once injected
+			node.InjectIRSA(pod, sa, k.region) // the manifest itself carries what the webhook once injected
 		}
-		injectPodIdentity(&pod.Spec, uri, k.region) // the webhook: container credentials take precedence
+		node.InjectPodIdentity(&pod.Spec, uri, k.region) // the webhook: container credentials take precedence
 	default:
-		injectIRSA(pod, sa, k.region)
+		node.InjectIRSA(pod, sa, k.region)
 	}
 	created, err := k.client.CoreV1().Pods(ns).Create(ctx, pod, metav1.CreateOptions{})
 	if err != nil {
@@ -213,58 +195,19 @@ func (k *kubeLoader) createPod(ctx context.Context, ns string, p Pod, sa *corev1
 
 // grantAgentSinks grants each SA of ns exactly the agent's Role that
 // deploy/job.yaml ships, renamed for that SA (tests grant what ships).
-func (k *kubeLoader) grantAgentSinks(ctx context.Context, ns Namespace) error {
+func (k *kubeLoader) grantAgentSinks(ctx context.Context, ns world.Namespace) error {
 	for _, sa := range ns.ServiceAccounts {
 		role, binding, err := deploy.AgentRBAC(ns.Name, sa.Name)
 		if err != nil {
 			return err
 		}
-		role.Labels, binding.Labels = managedLabels(), managedLabels()
+		role.Labels, binding.Labels = controlplane.ManagedLabels(), controlplane.ManagedLabels()
 		if _, err := k.client.RbacV1().Roles(ns.Name).Create(ctx, role, metav1.CreateOptions{}); err != nil {
 			return fmt.Errorf("role %s: %w", role.Name, err)
 		}
 		if _, err := k.client.RbacV1().RoleBindings(ns.Name).Create(ctx, binding, metav1.CreateOptions{}); err != nil {
 			return fmt.Errorf("rolebinding %s: %w", binding.Name, err)
 		}
-	}
-	return nil
-}
-
-// resource returns the client for u's kind: the sandbox's CRDs directly, others
-// mapped through discovery (namespaced ones default to "default").
-func (k *kubeLoader) resource(u *unstructured.Unstructured) (dynamic.ResourceInterface, error) {
-	gvk := u.GroupVersionKind()
-	if c, ok := crdFor(gvk); ok {
-		return k.dyn.Resource(gvk.GroupVersion().WithResource(c.gvr.Resource)).Namespace(u.GetNamespace()), nil
-	}
-	mapping, err := k.mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
-	if err != nil {
-		return nil, fmt.Errorf("%s %s: %w", gvk.Kind, u.GetName(), err)
-	}
-	if mapping.Scope.Name() != "namespace" {
-		return k.dyn.Resource(mapping.Resource), nil
-	}
-	if u.GetNamespace() == "" {
-		u.SetNamespace("default")
-	}
-	return k.dyn.Resource(mapping.Resource).Namespace(u.GetNamespace()), nil
-}
-
-// create creates an object of any kind, labelled as the sandbox's.
-func (k *kubeLoader) create(ctx context.Context, u *unstructured.Unstructured) error {
-	ri, err := k.resource(u)
-	if err != nil {
-		return err
-	}
-	gvk := u.GroupVersionKind()
-	labels := u.GetLabels()
-	if labels == nil {
-		labels = map[string]string{}
-	}
-	labels[ManagedByLabel] = managedByValue
-	u.SetLabels(labels)
-	if _, err := ri.Create(ctx, u, metav1.CreateOptions{}); err != nil {
-		return fmt.Errorf("%s %s: %w", gvk.Kind, u.GetName(), err)
 	}
 	return nil
 }
@@ -276,7 +219,7 @@ func (k *kubeLoader) create(ctx context.Context, u *unstructured.Unstructured) e
 // Node should be started with --provider-id from the world's node instead.)
 func (k *kubeLoader) ensureNode(ctx context.Context, name, providerID string, labels map[string]string) error {
 	node := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{
-		"kubernetes.io/hostname": name, "topology.kubernetes.io/region": k.region, ManagedByLabel: managedByValue,
+		"kubernetes.io/hostname": name, "topology.kubernetes.io/region": k.region, controlplane.ManagedByLabel: controlplane.ManagedByValue,
 	}}, Spec: corev1.NodeSpec{ProviderID: providerID}}
 	for key, v := range labels {
 		node.Labels[key] = v

@@ -10,13 +10,16 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/kubernetes"
+
+	"github.com/podcred/podcred/internal/sandbox/proc"
+	"github.com/podcred/podcred/internal/sandbox/world"
 )
 
 // clear deletes what a world put in the namespaces (and what agents wrote
 // there), keeping the namespaces: without a controller manager a deleted
 // namespace would stay Terminating for ever. Cluster-scoped extra objects labelled
 // as the sandbox's are deleted too.
-func (k *kubeLoader) clear(ctx context.Context, w *World) error {
+func (k *kubeLoader) clear(ctx context.Context, w *world.World) error {
 	zero := int64(0)
 	del := metav1.DeleteOptions{GracePeriodSeconds: &zero}
 	all := metav1.ListOptions{}
@@ -32,13 +35,11 @@ func (k *kubeLoader) clear(ctx context.Context, w *World) error {
 			rbac.RoleBindings(ns.Name).DeleteCollection(ctx, del, all),
 			rbac.Roles(ns.Name).DeleteCollection(ctx, del, all),
 		)
-		for _, c := range sandboxCRDs {
-			errs = append(errs, k.dyn.Resource(c.gvr).Namespace(ns.Name).DeleteCollection(ctx, del, all))
-		}
+		errs = append(errs, k.DeleteCRDObjects(ctx, ns.Name, del)...)
 	}
 	for _, obj := range w.Objects {
 		u := &unstructured.Unstructured{Object: obj}
-		ri, err := k.resource(u)
+		ri, err := k.Resource(u)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -51,7 +52,7 @@ func (k *kubeLoader) clear(ctx context.Context, w *World) error {
 }
 
 // waitNoPods waits (briefly) until the world's pods are gone, so that names can be reused.
-func waitNoPods(ctx context.Context, client kubernetes.Interface, w *World, prior error) error {
+func waitNoPods(ctx context.Context, client kubernetes.Interface, w *world.World, prior error) error {
 	if prior != nil {
 		return prior
 	}
@@ -68,7 +69,7 @@ func waitNoPods(ctx context.Context, client kubernetes.Interface, w *World, prio
 			if time.Now().After(deadline) {
 				return fmt.Errorf("namespace %s: %d pods still there after deletion", ns.Name, len(pods.Items))
 			}
-			if err := sleepCtx(ctx, 50*time.Millisecond); err != nil {
+			if err := proc.Sleep(ctx, 50*time.Millisecond); err != nil {
 				return err
 			}
 		}

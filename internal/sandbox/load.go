@@ -12,21 +12,23 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eks"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 
+	"github.com/podcred/podcred/internal/sandbox/awsemu"
+	"github.com/podcred/podcred/internal/sandbox/world"
 	"github.com/podcred/podcred/pkg/podiam"
 )
 
 // Load switches the running sandbox to another world: it deletes what the
 // previous world created in its namespaces, resets moto, and loads w. The
 // account, region and issuer must match the running sandbox's.
-func (s *Sandbox) Load(ctx context.Context, w *World) error {
+func (s *Sandbox) Load(ctx context.Context, w *world.World) error {
 	copied := *w
-	copied.setDefaults()
+	copied.SetDefaults()
 	return s.load(ctx, &copied, true)
 }
 
 // load checks that w fits the running sandbox, optionally clears the previous
 // world (Kubernetes objects, moto state, token files), and creates w.
-func (s *Sandbox) load(ctx context.Context, w *World, reset bool) error {
+func (s *Sandbox) load(ctx context.Context, w *world.World, reset bool) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if prev := s.world; prev != nil && (prev.Account != w.Account || prev.Region != w.Region) {
@@ -47,8 +49,8 @@ func (s *Sandbox) load(ctx context.Context, w *World, reset bool) error {
 		if err := s.moto.Reset(ctx); err != nil {
 			return err
 		}
-		s.front.front.ResetCache() // the reset did not go through the front
-		s.front.podID.Reset()
+		s.front.Front().ResetCache() // the reset did not go through the front
+		s.front.PodID().Reset()
 		for _, d := range []string{"tokens", "pods"} {
 			if err := os.RemoveAll(filepath.Join(s.dir, d)); err != nil {
 				return err
@@ -56,9 +58,9 @@ func (s *Sandbox) load(ctx context.Context, w *World, reset bool) error {
 		}
 		s.world = nil
 	}
-	cfg := AdminConfig(s.front.url, w.Region)
+	cfg := awsemu.AdminConfig(s.front.URL(), w.Region)
 	if w.Cluster.Issuer == "" {
-		issuer, err := ensureCluster(ctx, eks.NewFromConfig(cfg), w.Cluster.Name, w.Account)
+		issuer, err := awsemu.EnsureCluster(ctx, eks.NewFromConfig(cfg), w.Cluster.Name, w.Account)
 		if err != nil {
 			return err
 		}
@@ -66,21 +68,21 @@ func (s *Sandbox) load(ctx context.Context, w *World, reset bool) error {
 			return fmt.Errorf("load world: moto's EKS issuer %s differs from the control plane's %s: start a new sandbox", issuer, s.cp.Issuer)
 		}
 	}
-	resolved, err := w.resolve(s.cp.Issuer)
+	resolved, err := w.Resolve(s.cp.Issuer)
 	if err != nil {
 		return err
 	}
-	if resolved.usesAWSManagedPolicies() && !s.moto.awsManaged {
+	if resolved.UsesAWSManagedPolicies() && !s.moto.LoadsAWSManagedPolicies() {
 		return errors.New("load world: it attaches AWS managed policies, which this sandbox's moto does not load: start it with Options.AWSManagedPolicies")
 	}
-	if resolved.needsIMDS() && s.imds == nil {
-		if s.imds, err = StartIMDS(ctx, s.dir, filepath.Join(s.binDir, "ec2-metadata-mock"), w.Account); err != nil {
+	if resolved.NeedsIMDS() && s.imds == nil {
+		if s.imds, err = awsemu.StartIMDS(ctx, s.dir, filepath.Join(s.binDir, "ec2-metadata-mock"), w.Account); err != nil {
 			return err
 		}
 		s.log.Debug().Str("url", s.imds.URL).Msg("IMDS mock ready")
 	}
 	started := time.Now()
-	if err := applyIAM(ctx, iam.NewFromConfig(cfg), resolved, s.cp.Issuer); err != nil {
+	if err := awsemu.ApplyIAM(ctx, iam.NewFromConfig(cfg), resolved, s.cp.Issuer); err != nil {
 		return err
 	}
 	s.log.Debug().Stringer("elapsed", time.Since(started)).Msg("IAM objects created")
@@ -101,7 +103,7 @@ func (s *Sandbox) load(ctx context.Context, w *World, reset bool) error {
 
 // mintWorldTokens writes an STS token for every pod whose ServiceAccount
 // carries a role annotation (for Env's PODCRED_SANDBOX_TOKEN_* variables).
-func (s *Sandbox) mintWorldTokens(ctx context.Context, w *World) error {
+func (s *Sandbox) mintWorldTokens(ctx context.Context, w *world.World) error {
 	for _, ns := range w.Namespaces {
 		annotated := map[string]bool{}
 		for _, sa := range ns.ServiceAccounts {

@@ -15,6 +15,8 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/podcred/podcred/deploy"
+	"github.com/podcred/podcred/internal/sandbox/node"
+	"github.com/podcred/podcred/internal/sandbox/proc"
 )
 
 // ShippedImage is the image reference deploy/ ships; the node runs AgentImageRef in its place.
@@ -39,13 +41,13 @@ func ShippedJob() (*rbacv1.Role, *rbacv1.RoleBinding, *batchv1.Job, error) {
 		case "RoleBinding":
 			err = yaml.UnmarshalStrict(d, &binding)
 		case "Job":
-			err = yaml.UnmarshalStrict([]byte(strings.ReplaceAll(string(d), ShippedImage, AgentImageRef)), &job)
+			err = yaml.UnmarshalStrict([]byte(strings.ReplaceAll(string(d), ShippedImage, node.AgentImageRef)), &job)
 		}
 		if err != nil {
 			return nil, nil, nil, fmt.Errorf("%s: %w", deploy.JobFile, err)
 		}
 	}
-	if job.Name == "" || job.Spec.Template.Spec.Containers[0].Image != AgentImageRef {
+	if job.Name == "" || job.Spec.Template.Spec.Containers[0].Image != node.AgentImageRef {
 		return nil, nil, nil, fmt.Errorf("%s: no Job with image %s", deploy.JobFile, ShippedImage)
 	}
 	return &role, &binding, &job, nil
@@ -102,7 +104,7 @@ func (s *Sandbox) RunShippedJob(ctx context.Context) (*corev1.Pod, error) {
 				return p, nil
 			}
 		}
-		if err := sleepCtx(ctx, 200*time.Millisecond); err != nil {
+		if err := proc.Sleep(ctx, 200*time.Millisecond); err != nil {
 			return nil, fmt.Errorf("Job %s/%s: no pod ended: %w", job.Namespace, job.Name, err)
 		}
 	}
@@ -121,7 +123,7 @@ func createWhenNameFree(ctx context.Context, create func() error) (bool, error) 
 		if !apierrors.IsAlreadyExists(err) {
 			return false, err
 		}
-		if werr := sleepCtx(ctx, 100*time.Millisecond); werr != nil {
+		if werr := proc.Sleep(ctx, 100*time.Millisecond); werr != nil {
 			return false, err
 		}
 	}

@@ -11,6 +11,10 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/podcred/podcred/internal/sandbox/controlplane"
+	"github.com/podcred/podcred/internal/sandbox/node"
+	"github.com/podcred/podcred/internal/sandbox/proc"
+	"github.com/podcred/podcred/internal/sandbox/world"
 	"github.com/podcred/podcred/pkg/podiam"
 )
 
@@ -22,7 +26,7 @@ var irsaEnv = map[string]bool{podiam.EnvRoleARN: true, podiam.EnvTokenFile: true
 // CanRunInPod reports whether a scenario can run as a real pod on the node,
 // and why not. An expired projected token cannot be had from a kubelet (the
 // TokenRequest minimum is 10 minutes): that scenario stays a local process.
-func (s *Sandbox) CanRunInPod(sc Scenario) (bool, string) {
+func (s *Sandbox) CanRunInPod(sc world.Scenario) (bool, string) {
 	if s.node == nil {
 		return false, "no node"
 	}
@@ -41,7 +45,7 @@ func (s *Sandbox) CanRunInPod(sc Scenario) (bool, string) {
 // ServiceAccount admission adds; the agent image with deploy/job.yaml's
 // container securityContext and downward-API variables; the scenario's Env and
 // IMDS as container variables (they win over the webhook's loopback defaults).
-func (s *Sandbox) scenarioPod(stand *corev1.Pod, sc Scenario) *corev1.Pod {
+func (s *Sandbox) scenarioPod(stand *corev1.Pod, sc world.Scenario) *corev1.Pod {
 	var vols []corev1.Volume
 	keep := map[string]bool{}
 	for _, v := range stand.Spec.Volumes {
@@ -69,15 +73,15 @@ func (s *Sandbox) scenarioPod(stand *corev1.Pod, sc Scenario) *corev1.Pod {
 	for name, value := range sc.Env {
 		env = append(env, corev1.EnvVar{Name: name, Value: value})
 	}
-	if sc.IMDS == IMDSNodeRole && s.imds != nil {
+	if sc.IMDS == world.IMDSNodeRole && s.imds != nil {
 		env = append(env, corev1.EnvVar{Name: "AWS_EC2_METADATA_SERVICE_ENDPOINT", Value: s.imds.URL})
-	} else if sc.IMDS == IMDSBlocked {
+	} else if sc.IMDS == world.IMDSBlocked {
 		env = append(env, corev1.EnvVar{Name: "AWS_EC2_METADATA_SERVICE_ENDPOINT", Value: s.blockedIMDS})
 	}
 	no, yes := false, true
 	return &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{Name: scenarioPodName(sc.Name), Namespace: stand.Namespace,
-			Labels: map[string]string{"app.kubernetes.io/name": "podcred-agent", "app.kubernetes.io/part-of": "podcred", ManagedByLabel: managedByValue}},
+			Labels: map[string]string{"app.kubernetes.io/name": "podcred-agent", "app.kubernetes.io/part-of": "podcred", controlplane.ManagedByLabel: controlplane.ManagedByValue}},
 		Spec: corev1.PodSpec{
 			ServiceAccountName:           stand.Spec.ServiceAccountName,
 			AutomountServiceAccountToken: &yes,
@@ -87,7 +91,7 @@ func (s *Sandbox) scenarioPod(stand *corev1.Pod, sc Scenario) *corev1.Pod {
 			Volumes:                      vols,
 			Containers: []corev1.Container{{
 				Name:                     "podcred-agent",
-				Image:                    AgentImageRef,
+				Image:                    node.AgentImageRef,
 				Args:                     append(append([]string{"--format", "json", "--sink", "stdout,configmap,annotation,event"}, sdkArgs(sc)...), sc.Args...),
 				Env:                      env,
 				VolumeMounts:             mounts,
@@ -155,7 +159,7 @@ func (s *Sandbox) waitPodEnded(ctx context.Context, ns, name string) (*corev1.Po
 		if err == nil && (p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed) {
 			return p, nil
 		}
-		if werr := sleepCtx(ctx, 100*time.Millisecond); werr != nil {
+		if werr := proc.Sleep(ctx, 100*time.Millisecond); werr != nil {
 			return nil, fmt.Errorf("pod %s/%s did not end: %w (%v)", ns, name, werr, err)
 		}
 	}

@@ -15,6 +15,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/podcred/podcred/internal/sandbox/world"
 	"github.com/podcred/podcred/pkg/report"
 )
 
@@ -22,7 +23,7 @@ import (
 // the agent image, in-cluster configuration, the token the kubelet projects,
 // IRSA from the node's webhook. Its stdout and stderr are read from the log
 // file the kubelet wrote, its exit code from the pod's status.
-func (s *Sandbox) RunAgentInPod(ctx context.Context, sc Scenario) (*AgentRun, error) {
+func (s *Sandbox) RunAgentInPod(ctx context.Context, sc world.Scenario) (*AgentRun, error) {
 	if ok, why := s.CanRunInPod(sc); !ok {
 		return nil, fmt.Errorf("scenario %s cannot run as a pod: %s", sc.Name, why)
 	}
@@ -76,7 +77,7 @@ const maxLogBytes = 4 << 20
 // kubelet's pod log directory (CRI format: time, stream, P/F tag, content;
 // P marks a line continued in the next record) and splits it by stream.
 func (s *Sandbox) containerLog(p *corev1.Pod, container string) (stdout, stderr []byte, err error) {
-	dir := filepath.Join(s.node.dir, "kubelet", "pod-logs", p.Namespace+"_"+p.Name+"_"+string(p.UID), container)
+	dir := filepath.Join(s.node.Dir(), "kubelet", "pod-logs", p.Namespace+"_"+p.Name+"_"+string(p.UID), container)
 	f, err := os.Open(filepath.Join(dir, "0.log"))
 	if err != nil {
 		return nil, nil, fmt.Errorf("container log: %w", err)

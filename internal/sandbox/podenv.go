@@ -12,13 +12,16 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/podcred/podcred/internal/sandbox/awsemu"
+	"github.com/podcred/podcred/internal/sandbox/controlplane"
+	"github.com/podcred/podcred/internal/sandbox/world"
 	"github.com/podcred/podcred/pkg/podiam"
 )
 
 // PodEnvOptions change what AgentEnv-like helpers produce.
 type PodEnvOptions struct {
 	// IMDS overrides the world's IMDS mode.
-	IMDS IMDSMode
+	IMDS world.IMDSMode
 	// ExpiredToken writes a validly signed token that expired an hour ago in place of the STS token.
 	ExpiredToken bool
 	// Extra adds (or overrides) variables.
@@ -48,7 +51,7 @@ func (s *Sandbox) MintToken(ctx context.Context, ns, sa, pod, audience string, t
 // one (its minimum lifetime is 10 minutes), so the sandbox signs it with the
 // service-account key it generated. The file is <dir>/tokens/<ns>/<sa>/<pod>/token-expired.
 func (s *Sandbox) MintExpiredToken(ctx context.Context, ns, sa, pod, audience string, ago time.Duration) (string, error) {
-	tok, err := s.requestToken(ctx, ns, sa, pod, audience, MinTokenTTL)
+	tok, err := s.requestToken(ctx, ns, sa, pod, audience, controlplane.MinTokenTTL)
 	if err != nil {
 		return "", err
 	}
@@ -77,7 +80,7 @@ func (s *Sandbox) AgentEnv(ctx context.Context, ns, sa, pod string) ([]string, e
 
 // ScenarioEnv is AgentEnv for a world scenario, with its IMDS mode, extra
 // variables and expired token applied. The scenario's Args go to the agent's command line.
-func (s *Sandbox) ScenarioEnv(ctx context.Context, sc Scenario) ([]string, error) {
+func (s *Sandbox) ScenarioEnv(ctx context.Context, sc world.Scenario) ([]string, error) {
 	return s.PodEnv(ctx, sc.Namespace, sc.ServiceAccount, sc.Pod, PodEnvOptions{IMDS: sc.IMDS, ExpiredToken: sc.Token == "expired", Extra: sc.Env})
 }
 
@@ -100,7 +103,7 @@ func (s *Sandbox) PodEnv(ctx context.Context, ns, sa, pod string, opts PodEnvOpt
 		mode = opts.IMDS
 	}
 	imds := s.blockedIMDS
-	if mode == IMDSNodeRole && s.imds != nil {
+	if mode == world.IMDSNodeRole && s.imds != nil {
 		imds = s.imds.URL
 	}
 	kubeconfig := filepath.Join(k.root, "kubeconfig")
@@ -132,8 +135,8 @@ func (s *Sandbox) PodEnv(ctx context.Context, ns, sa, pod string, opts PodEnvOpt
 	set("HOSTNAME", p.Name)
 	set("HOME", home)
 	set("PATH", "/usr/local/bin:/usr/bin:/bin")
-	for _, name := range EndpointVars {
-		set(name, s.front.url)
+	for _, name := range awsemu.EndpointVars {
+		set(name, s.front.URL())
 	}
 	set("AWS_EC2_METADATA_SERVICE_ENDPOINT", imds)
 	set("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", "IPv4")
@@ -168,7 +171,7 @@ func (s *Sandbox) agentPod(ctx context.Context, ns, sa, pod string) (*corev1.Pod
 		return nil, fmt.Errorf("serviceaccount %s/%s: %w", ns, sa, err)
 	}
 	nonRoot, uid := true, int64(65532)
-	return s.kube.createPod(ctx, ns, Pod{
+	return s.kube.createPod(ctx, ns, world.Pod{
 		Name: name, ServiceAccount: sa, FSGroup: &uid, RunAsUser: &uid, RunAsNonRoot: &nonRoot,
 		Labels: map[string]string{"app.kubernetes.io/name": "podcred-agent"},
 	}, acct)
@@ -182,7 +185,7 @@ func (s *Sandbox) writePodKubeconfig(ctx context.Context, path string, p *corev1
 		return err
 	}
 	user := "system:serviceaccount:" + p.Namespace + ":" + p.Spec.ServiceAccountName
-	return writeKubeconfig(path, s.cp.URL, s.cp.CAPEM, user, tok, p.Namespace)
+	return controlplane.WriteKubeconfig(path, s.cp.URL, s.cp.CAPEM, user, tok, p.Namespace)
 }
 
 // hasVar reports whether vars (NAME=value) set name.

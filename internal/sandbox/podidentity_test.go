@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eks"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/podcred/podcred/internal/sandbox/awsemu"
 	"github.com/podcred/podcred/pkg/podiam"
 )
 
@@ -76,7 +77,7 @@ func TestSandboxPodIdentityWorld(t *testing.T) {
 		if err := json.Unmarshal(body, &c); err != nil || c.AccountId != s.World().Account {
 			t.Fatalf("answer does not decode (%v) or names account %q", err, c.AccountId)
 		}
-		cfg := AdminConfig(s.EndpointURL(), s.World().Region)
+		cfg := awsemu.AdminConfig(s.EndpointURL(), s.World().Region)
 		cfg.Credentials = credentials.NewStaticCredentialsProvider(c.AccessKeyId, c.SecretAccessKey, c.Token)
 		id, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 		if err != nil {
@@ -128,7 +129,7 @@ func TestSandboxPodIdentityWorld(t *testing.T) {
 		if err := json.Unmarshal([]byte(out), &cli); err != nil {
 			t.Fatal(err)
 		}
-		sdk, err := eks.NewFromConfig(AdminConfig(s.EndpointURL(), s.World().Region)).ListPodIdentityAssociations(ctx, &eks.ListPodIdentityAssociationsInput{
+		sdk, err := eks.NewFromConfig(awsemu.AdminConfig(s.EndpointURL(), s.World().Region)).ListPodIdentityAssociations(ctx, &eks.ListPodIdentityAssociationsInput{
 			ClusterName: aws.String("chaos-lab"), Namespace: aws.String("litmus"), ServiceAccount: aws.String("chaos-pi")})
 		if err != nil || len(sdk.Associations) != 1 || len(cli.Associations) != 1 || cli.Associations[0].AssociationId != aws.ToString(sdk.Associations[0].AssociationId) {
 			t.Fatalf("CLI %+v, SDK %v %+v: want the same single association", cli, err, sdk)

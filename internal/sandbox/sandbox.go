@@ -4,15 +4,19 @@ import (
 	"context"
 	"errors"
 	"os"
-	"path/filepath"
 	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/eks"
 	"github.com/rs/zerolog"
 
+	"github.com/podcred/podcred/internal/sandbox/awsemu"
+	"github.com/podcred/podcred/internal/sandbox/controlplane"
 	"github.com/podcred/podcred/internal/sandbox/eksauth"
+	"github.com/podcred/podcred/internal/sandbox/node"
+	"github.com/podcred/podcred/internal/sandbox/proc"
 	"github.com/podcred/podcred/internal/sandbox/stsfront"
+	"github.com/podcred/podcred/internal/sandbox/world"
 )
 
 // Options configures Start.
@@ -23,9 +27,9 @@ type Options struct {
 	// BinDir holds kube-apiserver, etcd and ec2-metadata-mock. Default: FindBinDir().
 	BinDir string
 	// World is the world to load (see LoadWorld). Required.
-	World *World
+	World *world.World
 	// IMDS overrides the world's imds mode when set.
-	IMDS IMDSMode
+	IMDS world.IMDSMode
 	// Python runs moto; default "python3".
 	Python string
 	// Latency is added by the STS front to every AWS call (benchmarks).
@@ -38,7 +42,7 @@ type Options struct {
 	// which costs about 3 s at start and after every Load. It is turned on by
 	// itself when the first world attaches one; set it when a later world will.
 	AWSManagedPolicies bool
-	// Node starts the real node too (node.go): kube-controller-manager,
+	// Node starts the real node too (package node): kube-controller-manager,
 	// kube-scheduler, containerd with runc, a kubelet, the agent image built
 	// from BinDir, and the pod identity webhook. Default: off.
 	Node bool
@@ -50,16 +54,16 @@ type Options struct {
 type Sandbox struct {
 	dir, binDir string
 	tempDir     bool
-	lock        *dirLock // held on a given --dir until Close
+	lock        *proc.DirLock // held on a given --dir until Close
 	log         zerolog.Logger
 
-	moto  *Moto
-	front *frontServer
-	keys  *issuerKeys
-	cp    *ControlPlane
-	imds  *IMDS
+	moto  *awsemu.Moto
+	front *awsemu.FrontServer
+	keys  *awsemu.IssuerKeys
+	cp    *controlplane.ControlPlane
+	imds  *awsemu.IMDS
 	kube  *kubeLoader
-	node  *node // nil unless Options.Node
+	node  *node.Node // nil unless Options.Node
 	// podIDAgent is the loopback Pod Identity agent (podidentity.go).
 	podIDAgent *eksauth.Agent
 	closed     sync.Once
@@ -68,7 +72,7 @@ type Sandbox struct {
 	blockedIMDS string
 
 	mu    sync.Mutex
-	world *World // resolved
+	world *world.World // resolved
 
 	secretsMu sync.Mutex
 	secrets   map[string]bool // every secret the sandbox saw, for leak scans
@@ -85,25 +89,7 @@ func Start(ctx context.Context, opts Options) (s *Sandbox, err error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	s = &Sandbox{dir: opts.Dir, binDir: opts.BinDir, log: zerolog.Nop(), keys: &issuerKeys{}}
-	if opts.Logger != nil {
-		s.log = *opts.Logger
-	}
-	if s.binDir == "" {
-		if s.binDir, err = FindBinDir(); err != nil {
-			return nil, err
-		}
-	}
-	// Processes run with the sandbox dir as working directory: binaries need absolute paths.
-	if s.binDir, err = filepath.Abs(s.binDir); err != nil {
-		return nil, err
-	}
-	if s.dir == "" {
-		if s.dir, err = os.MkdirTemp("", "podcred-sandbox-"); err != nil {
-			return nil, err
-		}
-		s.tempDir = true
-	} else if s.lock, err = prepareDir(s.dir); err != nil {
+	if s, err = newSandbox(opts); err != nil {
 		return nil, err
 	}
 	sb := s // the named result is nil by the time a failed Start's defer runs
@@ -114,60 +100,30 @@ func Start(ctx context.Context, opts Options) (s *Sandbox, err error) {
 		}
 	}()
 	w := *opts.World
-	w.setDefaults()
+	w.SetDefaults()
 	if opts.IMDS != "" {
-		if err := validIMDS(opts.IMDS); err != nil {
+		if err := world.ValidIMDS(opts.IMDS); err != nil {
 			return nil, err
 		}
 		w.IMDS = opts.IMDS
 	}
-	if err := CheckBinaries(s.binDir, w.needsIMDS()); err != nil {
+	if err := proc.CheckBinaries(s.binDir, w.NeedsIMDS()); err != nil {
 		return nil, err
 	}
-	port, err := freePort()
+	port, err := proc.FreePort()
 	if err != nil {
 		return nil, err
 	}
-	s.blockedIMDS = loopbackURL("http", port)
+	s.blockedIMDS = proc.LoopbackURL("http", port)
 
 	started := time.Now()
-	// The keys and etcd need no issuer: they start while moto does.
-	type storageResult struct {
-		cp  *ControlPlane
-		err error
-	}
-	storage := make(chan storageResult, 1)
-	go func() {
-		cp, err := startStorage(ctx, s.dir, s.binDir)
-		storage <- storageResult{cp, err}
-	}()
-	issuer, awsErr := s.startAWS(ctx, &w, opts)
-	st := <-storage
-	s.cp = st.cp // stopped by Close even when the other half failed
-	if err := errors.Join(awsErr, st.err); err != nil {
+	if err := s.startClusters(ctx, &w, opts, started); err != nil {
 		return nil, err
 	}
-	s.log.Debug().Str("issuer", issuer).Stringer("elapsed", time.Since(started)).Msg("moto, sts front and etcd ready")
-	// The Litmus CRDs are installed as soon as the apiserver answers: objects of
-	// a new CRD cannot be created without delay for 2 s after it is Established.
-	var loaderErr error
-	if err := s.cp.startAPIServer(ctx, issuer, func() {
-		if s.kube, loaderErr = newKubeLoader(s.cp, w.Region); loaderErr == nil {
-			s.kube.podIdentity = s.podIdentityURI
-			s.kube.startCRDs(ctx)
-		}
-	}); err != nil {
-		return nil, errors.Join(err, loaderErr)
-	}
-	if loaderErr != nil {
-		return nil, loaderErr
-	}
-	s.keys.setControlPlane(s.cp)
-	s.log.Debug().Stringer("elapsed", time.Since(started)).Msg("kube-apiserver ready")
 	if err := s.load(ctx, &w, false); err != nil { // creates the Nodes too (applyNodes)
 		return nil, err
 	}
-	if err := s.kube.crdsInstalled(ctx); err != nil {
+	if err := s.kube.CRDsInstalled(ctx); err != nil {
 		return nil, err
 	}
 	s.log.Debug().Stringer("elapsed", time.Since(started)).Msg("world loaded")
@@ -182,13 +138,13 @@ func Start(ctx context.Context, opts Options) (s *Sandbox, err error) {
 
 // startAWS starts moto and the STS front, and returns the cluster's issuer:
 // the world's, or the one moto's EKS gives the cluster it creates.
-func (s *Sandbox) startAWS(ctx context.Context, w *World, opts Options) (string, error) {
+func (s *Sandbox) startAWS(ctx context.Context, w *world.World, opts Options) (string, error) {
 	var err error
-	managed := opts.AWSManagedPolicies || w.usesAWSManagedPolicies()
-	if s.moto, err = StartMoto(ctx, MotoOptions{Dir: s.dir, Python: opts.Python, Account: w.Account, AWSManagedPolicies: managed}); err != nil {
+	managed := opts.AWSManagedPolicies || w.UsesAWSManagedPolicies()
+	if s.moto, err = awsemu.StartMoto(ctx, awsemu.MotoOptions{Dir: s.dir, Python: opts.Python, Account: w.Account, AWSManagedPolicies: managed}); err != nil {
 		return "", err
 	}
-	if s.front, err = startFront(s.moto.URL, w.Region, opts.Latency, opts.Now, s.log, s.keys); err != nil {
+	if s.front, err = awsemu.StartFront(s.moto.URL, w.Region, opts.Latency, opts.Now, s.log, s.keys); err != nil {
 		return "", err
 	}
 	if err := s.startPodIdentityAgent(w.Cluster.Name, w.Region); err != nil {
@@ -197,11 +153,11 @@ func (s *Sandbox) startAWS(ctx context.Context, w *World, opts Options) (string,
 	if w.Cluster.Issuer != "" {
 		return w.Cluster.Issuer, nil
 	}
-	return ensureCluster(ctx, eks.NewFromConfig(AdminConfig(s.front.url, w.Region)), w.Cluster.Name, w.Account)
+	return awsemu.EnsureCluster(ctx, eks.NewFromConfig(awsemu.AdminConfig(s.front.URL(), w.Region)), w.Cluster.Name, w.Account)
 }
 
 // World is the loaded world, placeholders expanded.
-func (s *Sandbox) World() *World {
+func (s *Sandbox) World() *world.World {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.world
@@ -214,26 +170,26 @@ func (s *Sandbox) Dir() string { return s.dir }
 func (s *Sandbox) Issuer() string { return s.cp.Issuer }
 
 // ControlPlane is the running etcd and kube-apiserver.
-func (s *Sandbox) ControlPlane() *ControlPlane { return s.cp }
+func (s *Sandbox) ControlPlane() *controlplane.ControlPlane { return s.cp }
 
 // Kubeconfig is the admin kubeconfig's path.
 func (s *Sandbox) Kubeconfig() string { return s.cp.Kubeconfig }
 
 // Moto is the running moto server (behind the front; reset or dump it through here).
-func (s *Sandbox) Moto() *Moto { return s.moto }
+func (s *Sandbox) Moto() *awsemu.Moto { return s.moto }
 
 // Front is the validating STS front (its Calls() count the AWS calls by action).
-func (s *Sandbox) Front() *stsfront.Front { return s.front.front }
+func (s *Sandbox) Front() *stsfront.Front { return s.front.Front() }
 
 // EndpointURL is the front's URL: AWS_ENDPOINT_URL for every AWS client.
-func (s *Sandbox) EndpointURL() string { return s.front.url }
+func (s *Sandbox) EndpointURL() string { return s.front.URL() }
 
 // IMDS is the running IMDS mock, nil when no world needed it.
-func (s *Sandbox) IMDS() *IMDS { return s.imds }
+func (s *Sandbox) IMDS() *awsemu.IMDS { return s.imds }
 
 // Procs are the sandbox's child processes.
-func (s *Sandbox) Procs() []*Proc {
-	var out []*Proc
+func (s *Sandbox) Procs() []*proc.Proc {
+	var out []*proc.Proc
 	if s.moto != nil {
 		out = append(out, s.moto.Proc())
 	}
@@ -243,7 +199,7 @@ func (s *Sandbox) Procs() []*Proc {
 	if s.imds != nil {
 		out = append(out, s.imds.Proc())
 	}
-	return append(out, s.node.procs()...)
+	return append(out, s.node.Procs()...)
 }
 
 // Close stops every process by PID and the front, then removes the directory
@@ -253,13 +209,13 @@ func (s *Sandbox) Close() error {
 	s.closed.Do(func() {
 		var errs []error
 		if s.node != nil {
-			errs = append(errs, s.node.stop()) // before the apiserver its kubelet talks to
+			errs = append(errs, s.node.Stop()) // before the apiserver its kubelet talks to
 		}
 		if s.podIDAgent != nil {
 			errs = append(errs, s.podIDAgent.Stop())
 		}
 		if s.front != nil {
-			errs = append(errs, s.front.stop())
+			errs = append(errs, s.front.Stop())
 		}
 		if s.imds != nil {
 			errs = append(errs, s.imds.Stop())
@@ -273,7 +229,7 @@ func (s *Sandbox) Close() error {
 		if s.tempDir {
 			errs = append(errs, os.RemoveAll(s.dir))
 		}
-		s.lock.release() // last: the directory is free once its processes are gone
+		s.lock.Release() // last: the directory is free once its processes are gone
 		err = errors.Join(errs...)
 	})
 	return err

@@ -30,27 +30,31 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 
+	"github.com/podcred/podcred/internal/sandbox/awsemu"
+	"github.com/podcred/podcred/internal/sandbox/controlplane"
+	"github.com/podcred/podcred/internal/sandbox/proc"
+	"github.com/podcred/podcred/internal/sandbox/world"
 	"github.com/podcred/podcred/pkg/podiam"
 )
 
 const worldsDir = "../../examples/worlds"
 
-// startSandbox starts a sandbox on world (a file of examples/worlds) and
+// startSandbox starts a sandbox on file (a file of examples/worlds) and
 // stops it when the test ends, whatever happens. It never skips: missing
 // binaries fail with the command that builds them.
-func startSandbox(t *testing.T, world string) *Sandbox {
+func startSandbox(t *testing.T, file string) *Sandbox {
 	t.Helper()
-	binDir, err := FindBinDir()
+	binDir, err := proc.FindBinDir()
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(filepath.Join(binDir, "kube-apiserver")); err != nil {
 		t.Fatalf("%s/kube-apiserver is missing: run `make tools`", binDir)
 	}
-	if err := CheckMoto(""); err != nil {
+	if err := awsemu.CheckMoto(""); err != nil {
 		t.Fatal(err)
 	}
-	w, err := LoadWorld(filepath.Join(worldsDir, world))
+	w, err := world.LoadWorld(filepath.Join(worldsDir, file))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,13 +66,13 @@ func startSandbox(t *testing.T, world string) *Sandbox {
 		t.Fatalf("start sandbox: %v", err)
 	}
 	t.Cleanup(func() { _ = s.Close() })
-	t.Logf("sandbox with %s up in %s", world, time.Since(start).Round(time.Millisecond))
+	t.Logf("sandbox with %s up in %s", file, time.Since(start).Round(time.Millisecond))
 	return s
 }
 
 // stsClient talks to the front without credentials (AssumeRoleWithWebIdentity is unsigned).
 func stsClient(s *Sandbox) *sts.Client {
-	cfg := AdminConfig(s.EndpointURL(), s.World().Region)
+	cfg := awsemu.AdminConfig(s.EndpointURL(), s.World().Region)
 	cfg.Credentials = aws.AnonymousCredentials{}
 	cfg.RetryMaxAttempts = 1
 	return sts.NewFromConfig(cfg)
@@ -80,7 +84,7 @@ func assumeRole(ctx context.Context, s *Sandbox, role, tokenFile string) (*sts.A
 		return nil, err
 	}
 	return stsClient(s).AssumeRoleWithWebIdentity(ctx, &sts.AssumeRoleWithWebIdentityInput{
-		RoleArn:          aws.String(RoleARN(s.World().Account, role)),
+		RoleArn:          aws.String(awsemu.RoleARN(s.World().Account, role)),
 		RoleSessionName:  aws.String("sandbox-test"),
 		WebIdentityToken: aws.String(string(tok)),
 	})
@@ -135,7 +139,7 @@ func TestSandboxDemoWorld(t *testing.T) {
 			t.Fatalf("got %d processes, want 4", len(procs))
 		}
 		for _, p := range procs {
-			addrs, err := ListenAddrs(p.PID())
+			addrs, err := proc.ListenAddrs(p.PID())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -180,13 +184,13 @@ func TestSandboxDemoWorld(t *testing.T) {
 		}
 		body, _ := io.ReadAll(jwks.Body)
 		jwks.Body.Close()
-		if jwks.StatusCode != http.StatusOK || !strings.Contains(string(body), `"alg":"RS256"`) || !strings.Contains(string(body), s.cp.pki.saKeyID) {
+		if jwks.StatusCode != http.StatusOK || !strings.Contains(string(body), `"alg":"RS256"`) || !strings.Contains(string(body), s.cp.SAKeyID()) {
 			t.Fatalf("anonymous GET jwks: HTTP %d %s", jwks.StatusCode, body)
 		}
 	})
 
 	t.Run("eks DescribeCluster agrees with the apiserver's issuer", func(t *testing.T) {
-		out, err := eks.NewFromConfig(AdminConfig(s.EndpointURL(), w.Region)).DescribeCluster(ctx, &eks.DescribeClusterInput{Name: aws.String(w.Cluster.Name)})
+		out, err := eks.NewFromConfig(awsemu.AdminConfig(s.EndpointURL(), w.Region)).DescribeCluster(ctx, &eks.DescribeClusterInput{Name: aws.String(w.Cluster.Name)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -196,7 +200,7 @@ func TestSandboxDemoWorld(t *testing.T) {
 	})
 
 	t.Run("a minted token is what the kubelet projects", func(t *testing.T) {
-		path, err := s.MintToken(ctx, "litmus", "litmus-admin", "ec2-terminate-runner", podiam.DefaultAudience, MinTokenTTL)
+		path, err := s.MintToken(ctx, "litmus", "litmus-admin", "ec2-terminate-runner", podiam.DefaultAudience, controlplane.MinTokenTTL)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -206,7 +210,7 @@ func TestSandboxDemoWorld(t *testing.T) {
 		}
 		raw, _ := os.ReadFile(path)
 		head, claims := jwtPart(t, string(raw), 0), jwtPart(t, string(raw), 1)
-		if head["alg"] != "RS256" || head["kid"] != s.cp.pki.saKeyID {
+		if head["alg"] != "RS256" || head["kid"] != s.cp.SAKeyID() {
 			t.Errorf("header %v", head)
 		}
 		pod, err := s.ControlPlane().Client.CoreV1().Pods("litmus").Get(ctx, "ec2-terminate-runner", metav1.GetOptions{})
@@ -232,7 +236,7 @@ func TestSandboxDemoWorld(t *testing.T) {
 			t.Fatal(err)
 		}
 		c := out.Credentials
-		cfg := AdminConfig(s.EndpointURL(), w.Region)
+		cfg := awsemu.AdminConfig(s.EndpointURL(), w.Region)
 		cfg.Credentials = credentials.NewStaticCredentialsProvider(aws.ToString(c.AccessKeyId), aws.ToString(c.SecretAccessKey), aws.ToString(c.SessionToken))
 		id, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 		if err != nil {
@@ -286,12 +290,12 @@ func TestSandboxDemoWorld(t *testing.T) {
 				t.Errorf("%s is set", forbidden)
 			}
 		}
-		if m["AWS_ROLE_ARN"] != RoleARN(w.Account, "chaos-ec2") || m["AWS_REGION"] != w.Region ||
+		if m["AWS_ROLE_ARN"] != awsemu.RoleARN(w.Account, "chaos-ec2") || m["AWS_REGION"] != w.Region ||
 			m["AWS_STS_REGIONAL_ENDPOINTS"] != "regional" || m["AWS_ENDPOINT_URL"] != s.EndpointURL() ||
 			m["POD_NAME"] != "ec2-terminate-runner" || m["POD_NAMESPACE"] != "litmus" || m["POD_UID"] == "" {
 			t.Fatalf("env %v", m)
 		}
-		for _, name := range EndpointVars {
+		for _, name := range awsemu.EndpointVars {
 			if m[name] != s.EndpointURL() {
 				t.Errorf("%s = %q, want the front", name, m[name])
 			}
@@ -351,7 +355,7 @@ func TestSandboxDemoWorld(t *testing.T) {
 		}
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		if strings.TrimSpace(string(body)) != NodeRoleName {
+		if strings.TrimSpace(string(body)) != awsemu.NodeRoleName {
 			t.Fatalf("IMDS role list %q", body)
 		}
 	})
@@ -413,7 +417,7 @@ func TestSandboxDemoWorld(t *testing.T) {
 			{"wrong-audience.yaml", "InvalidIdentityToken", "Incorrect token audience"},
 			{"no-oidc-provider.yaml", "InvalidIdentityToken", "No OpenIDConnect provider found"},
 		} {
-			nw, err := LoadWorld(filepath.Join(worldsDir, tc.world))
+			nw, err := world.LoadWorld(filepath.Join(worldsDir, tc.world))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -464,7 +468,7 @@ func awsCLI(t *testing.T, s *Sandbox, role, tokenFile string) (stdout, stderr st
 	}
 	args := []string{"--endpoint-url", s.EndpointURL(), "--region", s.World().Region, "--output", "json",
 		"sts", "assume-role-with-web-identity",
-		"--role-arn", RoleARN(s.World().Account, role), "--role-session-name", "cli-test",
+		"--role-arn", awsemu.RoleARN(s.World().Account, role), "--role-session-name", "cli-test",
 		"--web-identity-token", string(tok)}
 	if cliV2(aws) {
 		args = append([]string{"--no-cli-pager"}, args...)

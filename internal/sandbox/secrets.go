@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"sort"
 	"time"
+
+	"github.com/podcred/podcred/internal/sandbox/controlplane"
 )
 
 // Secrets returns every secret the sandbox has seen or handed out, so that
@@ -20,7 +22,7 @@ func (s *Sandbox) Secrets(ctx context.Context) ([]string, error) {
 		s.keep(s.imds.SecretAccessKey, s.imds.Token)
 	}
 	if s.cp != nil {
-		s.keep(s.cp.adminToken)
+		s.keep(s.cp.AdminToken())
 	}
 	s.secretsMu.Lock()
 	defer s.secretsMu.Unlock()
@@ -80,16 +82,16 @@ func (s *Sandbox) keepMotoSecrets(ctx context.Context) error {
 	return nil
 }
 
-// requestToken is requestToken on the sandbox's apiserver, remembering the token.
+// requestToken is controlplane.RequestToken on the sandbox's apiserver, remembering the token.
 func (s *Sandbox) requestToken(ctx context.Context, ns, sa, pod, audience string, ttl time.Duration) (string, error) {
-	tok, err := requestToken(ctx, s.cp.Client, ns, sa, pod, audience, ttl)
+	tok, err := controlplane.RequestToken(ctx, s.cp.Client, ns, sa, pod, audience, ttl)
 	s.keep(tok)
 	return tok, err
 }
 
-// expireToken is expireToken with the sandbox's key, remembering the token.
+// expireToken is ControlPlane.ExpireToken, remembering the token.
 func (s *Sandbox) expireToken(token string, ago time.Duration) (string, error) {
-	tok, err := expireToken(s.cp.pki, token, ago)
+	tok, err := s.cp.ExpireToken(token, ago)
 	s.keep(tok)
 	return tok, err
 }

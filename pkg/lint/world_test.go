@@ -12,13 +12,13 @@ import (
 
 	"sigs.k8s.io/yaml"
 
-	"github.com/podcred/podcred/internal/sandbox"
+	"github.com/podcred/podcred/internal/sandbox/world"
 	"github.com/podcred/podcred/pkg/podiam"
 	"github.com/podcred/podcred/pkg/preflight"
 	"github.com/podcred/podcred/pkg/report"
 )
 
-// worldIssuer is the issuer sandbox.ParseWorld expands ${ISSUER} with.
+// worldIssuer is the issuer world.ParseWorld expands ${ISSUER} with.
 const worldIssuer = "https://issuer.invalid/id/X"
 
 // renderWorld writes the Kubernetes manifests and trust-policy files a
@@ -32,7 +32,7 @@ func renderWorld(t *testing.T, worldFile string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, err := sandbox.ParseWorld(data)
+	w, err := world.ParseWorld(data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +82,7 @@ func renderWorld(t *testing.T, worldFile string) string {
 	return dir
 }
 
-func podManifest(ns string, p sandbox.Pod) map[string]any {
+func podManifest(ns string, p world.Pod) map[string]any {
 	var vols, mounts []map[string]any
 	for i, m := range p.SecretMounts {
 		name := fmt.Sprintf("secret-%d", i)

@@ -176,7 +176,7 @@ func fargatePods(f Facts) []string {
 func checkPodIdentitySDK(f Facts) result {
 	m := f.mechanisms()
 	if !m.podIdentity {
-		return withMechanism(skip("no EKS Pod Identity association" + see(IDPodIdentityAssociation)), m)
+		return withMechanism(skip("no EKS Pod Identity association"+see(IDPodIdentityAssociation)), m)
 	}
 	sdk := f.ExperimentSDK
 	r := result{}.With("experimentSDK", sdk)

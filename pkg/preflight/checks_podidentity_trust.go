@@ -20,11 +20,11 @@ func (f Facts) podIdentityRequest(a *AssociationFact) trustpolicy.PodIdentityReq
 func checkPodIdentityTrust(f Facts) result {
 	m := f.mechanisms()
 	if !m.podIdentity {
-		return withMechanism(skip("no EKS Pod Identity association" + see(IDPodIdentityAssociation)), m)
+		return withMechanism(skip("no EKS Pod Identity association"+see(IDPodIdentityAssociation)), m)
 	}
 	a := m.assoc
 	if a.Err != nil || a.Role == nil || a.Role.Err != nil || !a.Role.Found {
-		return withMechanism(skip("needs the associated role" + see(IDPodIdentityAssociation)), m)
+		return withMechanism(skip("needs the associated role"+see(IDPodIdentityAssociation)), m)
 	}
 	name := a.Role.ARN.Name
 	if err := a.Role.TrustErr; err != nil {

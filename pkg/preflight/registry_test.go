@@ -42,7 +42,9 @@ func TestNoCheckFunctionSpellsAnotherChecksID(t *testing.T) {
 func TestEvaluateFromJudgesOnlyChecksWhoseNeedsAreMet(t *testing.T) {
 	f := healthyPreflightFacts(t)
 	// Files-like source: no cluster, no AWS.
-	has := func(n Need) bool { return n != NeedIAM && n != NeedCluster && n != NeedEC2 && n != NeedEKS && n != NeedJob }
+	has := func(n Need) bool {
+		return n != NeedIAM && n != NeedCluster && n != NeedEC2 && n != NeedEKS && n != NeedJob
+	}
 	checks := EvaluateFrom(f, has)
 	if len(checks) != len(Specs) {
 		t.Fatalf("%d checks, want %d", len(checks), len(Specs))

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/podcred/podcred/internal/sandbox"
+	"github.com/podcred/podcred/internal/sandbox/world"
 )
 
 // Worlds of examples/worlds used by the suite.
@@ -24,8 +24,8 @@ const (
 const loadTimeout = time.Minute
 
 // loadWorld reads a world file of examples/worlds.
-func loadWorld(name string) (*sandbox.World, error) {
-	return sandbox.LoadWorld(filepath.Join(worldsDir, name))
+func loadWorld(name string) (*world.World, error) {
+	return world.LoadWorld(filepath.Join(worldsDir, name))
 }
 
 // useWorld switches the sandbox to world name unless it already runs it.
@@ -52,7 +52,7 @@ func useWorld(t *testing.T, name string) {
 }
 
 // scenario returns the named scenario of the running world.
-func scenario(t *testing.T, name string) sandbox.Scenario {
+func scenario(t *testing.T, name string) world.Scenario {
 	t.Helper()
 	sc, ok := sb(t).World().Scenario(name)
 	if !ok {
@@ -63,7 +63,7 @@ func scenario(t *testing.T, name string) sandbox.Scenario {
 
 // scenarioEnv is the environment of the scenario's pod, as the kubelet and
 // the pod identity webhook would give it (a fresh token bound to the pod).
-func scenarioEnv(t *testing.T, sc sandbox.Scenario) []string {
+func scenarioEnv(t *testing.T, sc world.Scenario) []string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()

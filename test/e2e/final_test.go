@@ -10,7 +10,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/podcred/podcred/internal/sandbox"
+	"github.com/podcred/podcred/internal/sandbox/proc"
 )
 
 // finalChecks runs once every test has run, and reports like go test does:
@@ -109,7 +109,7 @@ func listenProblems() []string {
 	loopback := netip.MustParseAddr("127.0.0.1")
 	var problems []string
 	check := func(name string, pid int, mustListen bool) {
-		addrs, err := sandbox.ListenAddrs(pid)
+		addrs, err := proc.ListenAddrs(pid)
 		if err != nil {
 			problems = append(problems, fmt.Sprintf("%s (pid %d): %v", name, pid, err))
 			return

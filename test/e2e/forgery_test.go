@@ -19,7 +19,7 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/podcred/podcred/internal/cli"
-	"github.com/podcred/podcred/internal/sandbox"
+	"github.com/podcred/podcred/internal/sandbox/controlplane"
 	"github.com/podcred/podcred/pkg/report"
 	"github.com/podcred/podcred/pkg/verdict"
 )
@@ -98,7 +98,7 @@ func TestOnlyTheNamedServiceAccountMayWriteItsVerdict(t *testing.T) {
 		ObjectMeta: metav1.ObjectMeta{Name: "forged-verdict", Annotations: map[string]string{"podcred.io/verdict": "pass"}},
 		Spec:       corev1.PodSpec{ServiceAccountName: "litmus-admin", Containers: []corev1.Container{{Name: "c", Image: "busybox"}}},
 	}
-	_, err = as(t, sandbox.AdmissionProbeUser).CoreV1().Pods("litmus").Create(ctx, pod, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
+	_, err = as(t, controlplane.AdmissionProbeUser).CoreV1().Pods("litmus").Create(ctx, pod, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
 	wantRefusedByPolicy(t, "creating a pod that carries a verdict annotation", err, "cannot be created with podcred.io/")
 
 	t.Run("where the policy is not installed, the gate refuses an immutable report", func(t *testing.T) {

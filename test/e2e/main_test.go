@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/podcred/podcred/internal/sandbox"
+	"github.com/podcred/podcred/internal/sandbox/awsemu"
 )
 
 // suite is what TestMain set up for every test.
@@ -112,7 +113,7 @@ func setUp(ctx context.Context) {
 	if suite.bins, suite.setupErr = findBinaries(); suite.setupErr != nil {
 		return
 	}
-	if suite.setupErr = sandbox.CheckMoto(""); suite.setupErr != nil {
+	if suite.setupErr = awsemu.CheckMoto(""); suite.setupErr != nil {
 		return
 	}
 	w, err := loadWorld(demoWorld)

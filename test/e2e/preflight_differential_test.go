@@ -16,7 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 
-	"github.com/podcred/podcred/internal/sandbox"
+	"github.com/podcred/podcred/internal/sandbox/controlplane"
+	"github.com/podcred/podcred/internal/sandbox/world"
 	"github.com/podcred/podcred/pkg/podiam"
 	"github.com/podcred/podcred/pkg/trustpolicy"
 )
@@ -31,7 +32,7 @@ func TestTrustAnalyserAgreesWithTheSTSFront(t *testing.T) {
 	s := sb(t)
 	corpus := loadCorpus(t)
 	host := strings.TrimPrefix(s.Issuer(), "https://")
-	account := sandbox.DefaultAccount
+	account := world.DefaultAccount
 	// Corpus namespaces are prefixed so that no system namespace is touched.
 	nsRe := regexp.MustCompile(`(?i)(system:serviceaccount:)`)
 	// Subjects that are not valid Kubernetes names (the corpus tries
@@ -89,7 +90,7 @@ func TestTrustAnalyserAgreesWithTheSTSFront(t *testing.T) {
 		predicted := trustpolicy.EvaluateTrust(policy, trustpolicy.WebIdentityRequest{ProviderARN: provider,
 			Subject: "system:serviceaccount:" + p.ns + ":" + p.sa, Audience: podiam.DefaultAudience}).Allowed()
 		ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
-		path, err := s.MintToken(ctx, p.ns, p.sa, "", podiam.DefaultAudience, sandbox.MinTokenTTL)
+		path, err := s.MintToken(ctx, p.ns, p.sa, "", podiam.DefaultAudience, controlplane.MinTokenTTL)
 		if err != nil {
 			cancel()
 			t.Fatalf("%s: mint token: %v", name, err)

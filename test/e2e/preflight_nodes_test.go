@@ -11,7 +11,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/podcred/podcred/internal/cli"
-	"github.com/podcred/podcred/internal/sandbox"
+	"github.com/podcred/podcred/internal/sandbox/world"
 	"github.com/podcred/podcred/pkg/preflight"
 	"github.com/podcred/podcred/pkg/report"
 )
@@ -59,10 +59,10 @@ func noWorldSecrets(t *testing.T, what string, outputs ...[]byte) {
 func TestPreflightFlagsANodeThatLetsPodsReachIMDS(t *testing.T) {
 	defer stopOnPanic()
 	useWorld(t, imdsOpenNodeWorld)
-	id := nodeInstance(t, sandbox.NodeName)
+	id := nodeInstance(t, world.NodeName)
 	r := preflightCheck(t, "litmus", "litmus-admin", "--cluster", sb(t).World().Cluster.Name)
 	wantCheck(t, r, preflight.IDNodesIMDS, report.StatusFail,
-		sandbox.NodeName+" ("+id+": HttpTokens=optional, HttpPutResponseHopLimit=2)",
+		world.NodeName+" ("+id+": HttpTokens=optional, HttpPutResponseHopLimit=2)",
 		"pods of litmus-admin run there: ec2-terminate-runner",
 		"aws ec2 modify-instance-metadata-options --region "+sb(t).World().Region+" --instance-id "+id+" --http-tokens required --http-put-response-hop-limit 1")
 	if r.report.Verdict != report.VerdictFail || r.code != cli.ExitFail {

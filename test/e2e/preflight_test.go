@@ -15,7 +15,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/podcred/podcred/internal/cli"
-	"github.com/podcred/podcred/internal/sandbox"
+	"github.com/podcred/podcred/internal/sandbox/world"
 	"github.com/podcred/podcred/pkg/preflight"
 	"github.com/podcred/podcred/pkg/report"
 	"github.com/podcred/podcred/pkg/trustpolicy"
@@ -301,7 +301,7 @@ func loadInlineWorld(t *testing.T, name, text string) {
 	if suite.world == name {
 		return
 	}
-	w, err := sandbox.ParseWorld([]byte(text))
+	w, err := world.ParseWorld([]byte(text))
 	if err != nil {
 		t.Fatalf("world %s: %v", name, err)
 	}

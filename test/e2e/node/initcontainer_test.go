@@ -10,7 +10,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/podcred/podcred/deploy"
-	"github.com/podcred/podcred/internal/sandbox"
+	"github.com/podcred/podcred/internal/sandbox/node"
 	"github.com/podcred/podcred/pkg/verdict"
 )
 
@@ -34,7 +34,7 @@ func gatedPod(t *testing.T, sa, name string) *corev1.Pod {
 		}
 		for _, cs := range [][]corev1.Container{p.Spec.InitContainers, p.Spec.Containers} {
 			for i := range cs {
-				cs[i].Image = sandbox.AgentImageRef
+				cs[i].Image = node.AgentImageRef
 			}
 		}
 		p.Name, p.Spec.ServiceAccountName = name, sa

@@ -8,7 +8,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/podcred/podcred/internal/sandbox"
+	"github.com/podcred/podcred/internal/sandbox/controlplane"
 	"github.com/podcred/podcred/pkg/podiam"
 	"github.com/podcred/podcred/pkg/verdict"
 )
@@ -34,7 +34,7 @@ func TestShippedJobRunsToCompletionOnTheNode(t *testing.T) {
 		t.Fatalf("the Job's pod ended %s", podSummary(pod))
 	}
 	// The node ran it: the scheduler placed it, the webhook injected IRSA and loopback.
-	if pod.Spec.NodeName != sandbox.KubeletNodeName || !pod.Spec.HostNetwork {
+	if pod.Spec.NodeName != controlplane.KubeletNodeName || !pod.Spec.HostNetwork {
 		t.Errorf("pod on node %q, hostNetwork %v", pod.Spec.NodeName, pod.Spec.HostNetwork)
 	}
 	ctr := pod.Spec.Containers[0]

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/podcred/podcred/internal/sandbox"
+	"github.com/podcred/podcred/internal/sandbox/world"
 )
 
 // suite is what TestMain set up.
@@ -36,7 +37,7 @@ func run(m *testing.M) int {
 	if suite.binDir == "" {
 		suite.binDir = filepath.Join("..", "..", "..", "bin")
 	}
-	w, err := sandbox.LoadWorld(filepath.Join("..", "..", "..", "examples", "worlds", "demo.yaml"))
+	w, err := world.LoadWorld(filepath.Join("..", "..", "..", "examples", "worlds", "demo.yaml"))
 	if err != nil {
 		suite.setupErr = err
 		return m.Run()

@@ -8,14 +8,14 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/podcred/podcred/internal/sandbox"
+	"github.com/podcred/podcred/internal/sandbox/controlplane"
 )
 
 func TestTheNodeIsReadyAndRunsOnLoopback(t *testing.T) {
 	s := sb(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	n, err := s.ControlPlane().Client.CoreV1().Nodes().Get(ctx, sandbox.KubeletNodeName, metav1.GetOptions{})
+	n, err := s.ControlPlane().Client.CoreV1().Nodes().Get(ctx, controlplane.KubeletNodeName, metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

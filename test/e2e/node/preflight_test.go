@@ -13,7 +13,8 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 
-	"github.com/podcred/podcred/internal/sandbox"
+	"github.com/podcred/podcred/internal/sandbox/controlplane"
+	"github.com/podcred/podcred/internal/sandbox/node"
 	"github.com/podcred/podcred/pkg/preflight"
 	"github.com/podcred/podcred/pkg/report"
 )
@@ -32,7 +33,7 @@ func TestPreflightRunJobRunsARealJobOnTheNode(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	cmd := exec.CommandContext(ctx, filepath.Join(suite.binDir, "podcred-preflight"), "check",
 		"-n", "litmus", "--service-account", "litmus-admin", "--cluster", s.World().Cluster.Name,
-		"--run-job", "--image", sandbox.AgentImageRef, "--job-timeout", "150s", "--keep-job", "--format", "json")
+		"--run-job", "--image", node.AgentImageRef, "--job-timeout", "150s", "--keep-job", "--format", "json")
 	cmd.Env = append(s.Env(), "PATH="+os.Getenv("PATH"), "HOME="+t.TempDir())
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	runErr := cmd.Run()
@@ -53,7 +54,7 @@ func TestPreflightRunJobRunsARealJobOnTheNode(t *testing.T) {
 	p := waitPod(ctx, t, c, "litmus", "batch.kubernetes.io/job-name="+preflight.JobName("litmus-admin"), func(p *corev1.Pod) bool {
 		return p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed
 	})
-	if p.Spec.NodeName != sandbox.KubeletNodeName || p.Status.Phase != corev1.PodSucceeded {
+	if p.Spec.NodeName != controlplane.KubeletNodeName || p.Status.Phase != corev1.PodSucceeded {
 		t.Errorf("the Job's pod did not run to success on the node: %s on %q", podSummary(p), p.Spec.NodeName)
 	}
 	if !strings.Contains(stderr.String(), "agent verdict pass") {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/podcred/podcred/internal/sandbox"
+	"github.com/podcred/podcred/internal/sandbox/proc"
 )
 
 // scanPodLogs reads every container log the kubelet wrote (bounded) and
@@ -53,7 +54,7 @@ func scanPodLogs(sb *sandbox.Sandbox) error {
 }
 
 // procsGone checks that every process of the sandbox, node included, has exited.
-func procsGone(procs []*sandbox.Proc) error {
+func procsGone(procs []*proc.Proc) error {
 	for _, p := range procs {
 		if err := syscall.Kill(p.PID(), 0); err == nil {
 			return fmt.Errorf("%s (pid %d) still runs after Close", p.Name(), p.PID())
