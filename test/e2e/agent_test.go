@@ -19,11 +19,13 @@ import (
 // (30 s) is shorter, so hitting this is a hang.
 const agentDeadline = time.Minute
 
-// designCheckIDs are the agent's check IDs as DESIGN.md lists them: every
-// report carries each of them exactly once, in this order.
+// designCheckIDs are the agent's check IDs as DESIGN.md lists them (the
+// EKS Pod Identity ones after the IRSA identity checks): every report
+// carries each of them exactly once, in this order.
 var designCheckIDs = []string{
 	"env.role-arn", "env.token-file", "token.claims", "token.audience", "token.subject",
 	"creds.static-env", "creds.shared-file", "sts.assume-role", "sts.caller-identity",
+	"podidentity.env", "podidentity.token", "podidentity.credentials", "podidentity.caller-identity",
 	"chain.source", "isolation.imds", "isolation.cross-role",
 }
 
