@@ -18,10 +18,28 @@ import (
 	"github.com/podcred/podcred/pkg/podiam"
 )
 
-// irsaEnv are the variables the pod identity webhook injects; a scenario pod
-// leaves them to the node's webhook instead of copying them from its stand-in.
-var irsaEnv = map[string]bool{podiam.EnvRoleARN: true, podiam.EnvTokenFile: true, podiam.EnvRegion: true,
-	podiam.EnvDefaultRegion: true, podiam.EnvSTSRegionalEndpoints: true}
+// irsaEnv are the variables the pod identity webhook injects for IRSA, and
+// podIdentityEnv those it injects for EKS Pod Identity; a scenario pod leaves
+// them to the node's webhook instead of copying them from its stand-in
+// (unless the stand-in's manifest itself carries IRSA: world.Pod.IRSAInManifest).
+var (
+	irsaEnv = map[string]bool{podiam.EnvRoleARN: true, podiam.EnvTokenFile: true, podiam.EnvRegion: true,
+		podiam.EnvDefaultRegion: true, podiam.EnvSTSRegionalEndpoints: true}
+	podIdentityEnv = map[string]bool{podiam.EnvContainerCredsFullURI: true, podiam.EnvContainerAuthTokenFile: true,
+		podiam.EnvRegion: true, podiam.EnvDefaultRegion: true, podiam.EnvSTSRegionalEndpoints: true}
+)
+
+// irsaInManifest reports whether the world's pod ns/name carries IRSA in its own manifest.
+func (s *Sandbox) irsaInManifest(ns, name string) bool {
+	for _, n := range s.World().Namespaces {
+		for _, p := range n.Pods {
+			if n.Name == ns && p.Name == name {
+				return p.IRSAInManifest
+			}
+		}
+	}
+	return false
+}
 
 // CanRunInPod reports whether a scenario can run as a real pod on the node,
 // and why not. An expired projected token cannot be had from a kubelet (the
@@ -34,7 +52,7 @@ func (s *Sandbox) CanRunInPod(sc world.Scenario) (bool, string) {
 		return false, "a kubelet never projects an expired token"
 	}
 	if sc.Pod == "" {
-		return false, "no pod to copy"
+		return false, "no pod to copy (give the scenario a pod of the world)"
 	}
 	return true, ""
 }
@@ -46,10 +64,13 @@ func (s *Sandbox) CanRunInPod(sc world.Scenario) (bool, string) {
 // container securityContext and downward-API variables; the scenario's Env and
 // IMDS as container variables (they win over the webhook's loopback defaults).
 func (s *Sandbox) scenarioPod(stand *corev1.Pod, sc world.Scenario) *corev1.Pod {
+	manifestIRSA := s.irsaInManifest(stand.Namespace, stand.Name)
+	injected := func(env string) bool { return (irsaEnv[env] && !manifestIRSA) || podIdentityEnv[env] }
 	var vols []corev1.Volume
 	keep := map[string]bool{}
 	for _, v := range stand.Spec.Volumes {
-		if v.Name != podiam.TokenVolume && !strings.HasPrefix(v.Name, "kube-api-access-") {
+		webhooks := (v.Name == podiam.TokenVolume && !manifestIRSA) || v.Name == podiam.PodIdentityTokenVolume
+		if !webhooks && !strings.HasPrefix(v.Name, "kube-api-access-") {
 			vols, keep[v.Name] = append(vols, v), true
 		}
 	}
@@ -62,7 +83,7 @@ func (s *Sandbox) scenarioPod(stand *corev1.Pod, sc world.Scenario) *corev1.Pod 
 	}
 	var env []corev1.EnvVar
 	for _, e := range c.Env {
-		if !irsaEnv[e.Name] {
+		if !injected(e.Name) {
 			env = append(env, e)
 		}
 	}
