@@ -17,6 +17,8 @@ build:
 	@mkdir -p $(BIN)
 	$(GOBUILD) -o $(BIN)/podcred-agent ./cmd/agent
 	@if [ -d cmd/preflight ]; then $(GOBUILD) -o $(BIN)/podcred-preflight ./cmd/preflight; fi
+	@# the kubectl plugin: the same program; under this name it is `kubectl podcred` (bin/ on PATH)
+	@if [ -d cmd/preflight ]; then ln -f $(BIN)/podcred-preflight $(BIN)/kubectl-podcred; fi
 	@if [ -d cmd/sandbox ]; then $(GOBUILD) -o $(BIN)/podcred-sandbox ./cmd/sandbox; fi
 	$(GOBUILD) -o $(BIN)/podcred-pause ./internal/sandbox/image/pause
 
@@ -72,4 +74,4 @@ release-test: release-snapshot
 
 clean:
 	rm -rf dist .sandbox
-	rm -f $(BIN)/podcred-*
+	rm -f $(BIN)/podcred-* $(BIN)/kubectl-podcred
