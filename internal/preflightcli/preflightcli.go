@@ -84,6 +84,8 @@ credentials — from a laptop or a CI job, and prints the command that fixes eac
 
 Exit codes: 0 pass (or warn without --strict), 3 fail, 1 could not verify, 2 bad usage, 4 warn with --strict.
 Every flag also reads PODCRED_<FLAG> from the environment (--call-timeout: PODCRED_CALL_TIMEOUT).`,
+		Example: `  podcred-preflight check -n litmus --service-account litmus-admin
+  podcred-preflight audit -A --cluster chaos-lab`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
