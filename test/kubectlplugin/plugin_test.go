@@ -21,6 +21,8 @@ import (
 
 	"github.com/podcred/podcred/internal/cli"
 	"github.com/podcred/podcred/internal/sandbox"
+	"github.com/podcred/podcred/internal/sandbox/awsemu"
+	"github.com/podcred/podcred/internal/sandbox/world"
 	"github.com/podcred/podcred/pkg/report"
 )
 
@@ -68,7 +70,7 @@ func kubectl(t *testing.T, bin string, env []string, args ...string) result {
 	case err != nil:
 		t.Fatalf("kubectl %s: %v", strings.Join(args, " "), err)
 	}
-	for _, secret := range []string{sandbox.AdminSecretAccessKey} {
+	for _, secret := range []string{awsemu.AdminSecretAccessKey} {
 		if strings.Contains(r.stdout+r.stderr, secret) {
 			t.Errorf("kubectl %s printed the sandbox's secret key", strings.Join(args, " "))
 		}
@@ -78,10 +80,10 @@ func kubectl(t *testing.T, bin string, env []string, args ...string) result {
 
 func TestKubectlFindsAndRunsThePluginAgainstTheSandbox(t *testing.T) {
 	bin := binDir(t)
-	if err := sandbox.CheckMoto(""); err != nil {
+	if err := awsemu.CheckMoto(""); err != nil {
 		t.Fatal(err)
 	}
-	w, err := sandbox.LoadWorld(filepath.Join("..", "..", "examples", "worlds", "demo.yaml"))
+	w, err := world.LoadWorld(filepath.Join("..", "..", "examples", "worlds", "demo.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
