@@ -123,7 +123,7 @@ func (g *globalOptions) addFlags(root *cobra.Command) {
 	g.kube.ClusterName = nil
 	g.kube.AddFlags(root.PersistentFlags())
 	f := root.PersistentFlags()
-	f.StringVar(&g.format, "format", "", "output: text, json, junit or markdown (default text on a terminal, json otherwise)")
+	f.StringVar(&g.format, "format", "", "output: text, json, junit or markdown; lint also sarif (default text on a terminal, json otherwise)")
 	f.BoolVar(&g.strict, "strict", false, "exit 4 on a warn verdict")
 	f.StringVar(&g.logLevel, "log-level", "warn", "log level on stderr: debug, info, warn, error")
 	f.DurationVar(&g.timeout, "timeout", DefaultTimeout, "bound on the whole run")
