@@ -47,15 +47,7 @@ full report of every ServiceAccount.`,
 		Example: `  podcred-preflight audit -A --cluster chaos-lab
   podcred-preflight audit -n litmus --format markdown >> "$GITHUB_STEP_SUMMARY"`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := cli.ApplyEnv(cmd, g.streams.LookupEnv); err != nil {
-				return err
-			}
-			if err := o.complete(); err != nil {
-				return err
-			}
-			return o.run(cmd.Context())
-		},
+		RunE: g.runE(o.complete, o.run),
 	}
 	cmd.Flags().BoolVarP(&o.allNamespaces, "all-namespaces", "A", false, "audit ServiceAccounts in every namespace")
 	cmd.Flags().IntVar(&o.workers, "workers", preflight.DefaultAuditWorkers, "ServiceAccounts checked at once")

@@ -42,15 +42,7 @@ Exit codes: 3 when a check fails, 1 when a file could not be read (and nothing f
 		Example: `  podcred-preflight lint -f deploy/ --issuer https://oidc.eks.us-east-1.amazonaws.com/id/ABC
   podcred-preflight lint -f k8s/ -f iam/plan.json --issuer "$ISSUER" --format sarif > podcred.sarif`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := cli.ApplyEnv(cmd, g.streams.LookupEnv); err != nil {
-				return err
-			}
-			if err := o.complete(); err != nil {
-				return err
-			}
-			return o.run(cmd.Context())
-		},
+		RunE: g.runE(o.complete, o.run),
 	}
 	cmd.Flags().StringSliceVarP(&o.files, "filename", "f", nil, "file or directory to lint (repeatable, comma-separated)")
 	return cmd

@@ -94,6 +94,20 @@ Every flag also reads PODCRED_<FLAG> from the environment (--call-timeout: PODCR
 	return root
 }
 
+// runE is a subcommand's RunE: the PODCRED_<FLAG> environment, then
+// complete (flags to options, validation), then run.
+func (g *globalOptions) runE(complete func() error, run func(context.Context) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, _ []string) error {
+		if err := cli.ApplyEnv(cmd, g.streams.LookupEnv); err != nil {
+			return err
+		}
+		if err := complete(); err != nil {
+			return err
+		}
+		return run(cmd.Context())
+	}
+}
+
 // globalOptions are the flags every subcommand shares.
 type globalOptions struct {
 	streams Streams

@@ -60,15 +60,7 @@ func MechanismsOf(f Facts) Mechanisms {
 // Judged is the mechanism a report judges: IRSA when present (every SDK's
 // chain takes web identity before container credentials), else Pod
 // Identity, else none.
-func (m Mechanisms) Judged() podiam.Mechanism {
-	switch {
-	case m.IRSA:
-		return podiam.MechanismIRSA
-	case m.PodIdentity:
-		return podiam.MechanismPodIdentity
-	}
-	return podiam.MechanismNone
-}
+func (m Mechanisms) Judged() podiam.Mechanism { return podiam.SDKResolves(m.IRSA, m.PodIdentity) }
 
 // podIdentityOnly reports whether the pod has Pod Identity and not IRSA.
 func (m Mechanisms) podIdentityOnly() bool { return m.PodIdentity && !m.IRSA }

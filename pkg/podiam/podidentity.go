@@ -70,3 +70,17 @@ const (
 // Identity agent's address (AWS's "supported SDK versions" table). litmus-go
 // pins v1.38.59, which cannot use Pod Identity.
 const MinV1PodIdentity = "v1.47.11"
+
+// SDKResolves is the mechanism the AWS SDKs' default chains use on a pod that
+// has IRSA (irsa) and/or Pod Identity (podIdentity): web identity comes before
+// container credentials in every chain (aws-sdk-go-v2
+// config/resolve_credentials.go; aws-sdk-go v1 aws/session/credentials.go).
+func SDKResolves(irsa, podIdentity bool) Mechanism {
+	switch {
+	case irsa:
+		return MechanismIRSA
+	case podIdentity:
+		return MechanismPodIdentity
+	}
+	return MechanismNone
+}

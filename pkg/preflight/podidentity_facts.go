@@ -122,13 +122,7 @@ func (m mechanisms) label() string {
 // (aws-sdk-go-v2 config/resolve_credentials.go; aws-sdk-go v1
 // aws/session/credentials.go).
 func (m mechanisms) experimentMechanism() podiam.Mechanism {
-	switch {
-	case m.irsa:
-		return podiam.MechanismIRSA
-	case m.podIdentity:
-		return podiam.MechanismPodIdentity
-	}
-	return podiam.MechanismNone
+	return podiam.SDKResolves(m.irsa, m.podIdentity)
 }
 
 // SubjectRoleARN is the role a report names: the IRSA annotation, else the
