@@ -112,7 +112,7 @@ func TestSandboxPodIdentityWorld(t *testing.T) {
 		}
 	})
 
-	t.Run("the AWS CLI gets the same associations and refusal as the Go SDK and the agent", func(t *testing.T) {
+	t.Run("the AWS CLI gets the same associations, exchange and refusal as the Go SDK and the agent", func(t *testing.T) {
 		awsPath, err := execLookPath("aws")
 		if err != nil {
 			t.Fatal("the AWS CLI is not installed (pip install awscli)")
@@ -139,6 +139,38 @@ func TestSandboxPodIdentityWorld(t *testing.T) {
 		if err != nil || !strings.Contains(out, `:role/chaos-pod-identity"`) {
 			t.Fatalf("describe: %v %s %s", err, out, stderr)
 		}
+		// A healthy exchange: eks-auth's answer to the CLI names the same
+		// association, subject and role session the agent's credentials are of.
+		okEnv := podEnv(t, "chaos-pi", "")
+		okTok, _ := os.ReadFile(okEnv[podiam.EnvContainerAuthTokenFile])
+		out, stderr, err = runCmd(awsPath, []string{"eks-auth", "assume-role-for-pod-identity", "--cluster-name", "chaos-lab", "--token", string(okTok), "--output", "json"}, cliEnv)
+		if err != nil {
+			t.Fatalf("aws eks-auth assume-role-for-pod-identity: %v: %s", err, stderr)
+		}
+		var got struct {
+			Subject                struct{ Namespace, ServiceAccount string }
+			Audience               string
+			PodIdentityAssociation struct{ AssociationId string }
+			AssumedRoleUser        struct{ Arn string }
+			Credentials            struct{ AccessKeyId, SecretAccessKey, SessionToken string }
+		}
+		if err := json.Unmarshal([]byte(out), &got); err != nil {
+			t.Fatal(err)
+		}
+		status, agentOK := agentGet(t, okEnv)
+		var creds struct{ AccountId string }
+		_ = json.Unmarshal(agentOK, &creds)
+		wantARN := "arn:aws:sts::" + s.World().Account + ":assumed-role/chaos-pod-identity/eks-chaos-lab-"
+		if got.Subject.Namespace != "litmus" || got.Subject.ServiceAccount != "chaos-pi" || got.Audience != podiam.PodIdentityAudience ||
+			got.PodIdentityAssociation.AssociationId != cli.Associations[0].AssociationId || !strings.HasPrefix(got.AssumedRoleUser.Arn, wantARN) ||
+			got.Credentials.AccessKeyId == "" || got.Credentials.SecretAccessKey == "" || got.Credentials.SessionToken == "" ||
+			status != http.StatusOK || creds.AccountId != s.World().Account {
+			t.Fatalf("CLI: subject %+v audience %q association %q role session %q (keys present: %v); agent %d account %q: "+
+				"want litmus/chaos-pi, %s, %s, %s*, and the agent's credentials in the same account",
+				got.Subject, got.Audience, got.PodIdentityAssociation.AssociationId, got.AssumedRoleUser.Arn, got.Credentials.AccessKeyId != "",
+				status, creds.AccountId, podiam.PodIdentityAudience, cli.Associations[0].AssociationId, wantARN)
+		}
+
 		env := podEnv(t, "chaos-wrong-principal", "")
 		tok, _ := os.ReadFile(env[podiam.EnvContainerAuthTokenFile])
 		_, stderr, err = runCmd(awsPath, []string{"eks-auth", "assume-role-for-pod-identity", "--cluster-name", "chaos-lab", "--token", string(tok)}, cliEnv)
