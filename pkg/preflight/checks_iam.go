@@ -27,6 +27,21 @@ func (f Facts) role() (podiam.RoleARN, bool) {
 	return r, err == nil
 }
 
+// grantedRole is the role whose permissions the faults use: the annotated
+// role, or — for a ServiceAccount that gets its role through EKS Pod Identity
+// alone — the associated one. roleCheck is the check that says whether it
+// exists.
+func (f Facts) grantedRole() (role podiam.RoleARN, roleCheck string, ok bool) {
+	if r, ok := f.role(); ok {
+		return r, IDIAMRoleExists, true
+	}
+	if m := f.mechanisms(); m.podIdentityOnly() && m.assoc.RoleARN != "" {
+		r, err := podiam.ParseRoleARN(m.assoc.RoleARN)
+		return r, IDPodIdentityAssociation, err == nil
+	}
+	return podiam.RoleARN{}, IDIAMRoleExists, false
+}
+
 // providerARN is the IAM OIDC provider the trust policy must name: the one
 // for the issuer in the role's account.
 func (f Facts) providerARN() string {
@@ -164,9 +179,9 @@ func checkPermissions(f Facts) result {
 	if len(f.Faults) == 0 {
 		return skip("no fault selected: pass --fault NAME (or --experiment NAME) to check the actions it needs")
 	}
-	role, ok := f.role()
+	role, roleCheck, ok := f.grantedRole()
 	if !ok || f.Role == nil || !f.Role.Found {
-		return needsCheck(IDIAMRoleExists)
+		return needsCheck(roleCheck)
 	}
 	p := f.Permissions
 	switch {

@@ -107,3 +107,39 @@ var errBroken = errBrokenT("not a valid IAM policy document: the document is emp
 type errBrokenT string
 
 func (e errBrokenT) Error() string { return string(e) }
+
+// A Pod-Identity-only ServiceAccount's faults run with the associated role:
+// iam.permissions and iam.least-privilege judge that role's policies (the
+// IRSA checks skip), and without a readable role they point at
+// podidentity.association, not at the skipped iam.role-exists.
+func TestPodIdentityRoleIsTheOneWhosePermissionsAreJudged(t *testing.T) {
+	fault := Fault{Name: "ec2-stop-by-id", Actions: []string{"ec2:StopInstances", "ec2:StartInstances"}}
+	judged := func(mutate func(f *Facts)) report.Check {
+		f := podIdentityFacts(t)
+		f.Faults = []Fault{fault}
+		f.Role = f.PodIdentity.Associations[0].Role
+		mutate(&f)
+		return findCheck(Evaluate(f), IDIAMPermissions)
+	}
+	allowed := judged(func(f *Facts) {
+		f.Permissions = &PermissionsFact{Actions: []ActionDecision{{Action: "ec2:StopInstances", Decision: "allowed"}, {Action: "ec2:StartInstances", Decision: "allowed"}}}
+	})
+	if allowed.Status != report.StatusPass {
+		t.Errorf("every action allowed to the associated role: %s %s", allowed.Status, allowed.Message)
+	}
+	missing := judged(func(f *Facts) {
+		f.Permissions = &PermissionsFact{Actions: []ActionDecision{{Action: "ec2:StopInstances", Decision: "allowed"}, {Action: "ec2:StartInstances", Decision: "implicitDeny"}}}
+	})
+	if missing.Status != report.StatusFail || !strings.Contains(missing.Message, "ec2:StartInstances") || !strings.Contains(missing.Remedy, "chaos-pi") {
+		t.Errorf("an action the associated role lacks: %s %q (fix %q)", missing.Status, missing.Message, missing.Remedy)
+	}
+	unread := judged(func(f *Facts) { f.Role = nil })
+	if unread.Status != report.StatusSkip || !strings.Contains(unread.Message, "see "+IDPodIdentityAssociation) {
+		t.Errorf("no role read: %s %q, want a skip pointing at %s", unread.Status, unread.Message, IDPodIdentityAssociation)
+	}
+	if f := podIdentityFacts(t); true {
+		if role, check, ok := f.grantedRole(); !ok || role.Name != "chaos-pi" || check != IDPodIdentityAssociation {
+			t.Errorf("grantedRole = %v %s %v, want the associated chaos-pi", role, check, ok)
+		}
+	}
+}

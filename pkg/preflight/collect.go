@@ -149,9 +149,12 @@ func Collect(ctx context.Context, o Options) Facts {
 	if f.Issuer.URL != "" {
 		run("oidc-providers", func() { f.Providers = collectProviders(ctx, o.IAM, f.Issuer.URL, rolePtr, o.CallTimeout) })
 	}
-	if roleOK {
-		run("role", func() { f.Role = collectRole(ctx, o.IAM, role, o.CallTimeout) })
-		run("grants", func() { f.Grants = collectGrants(ctx, o.IAM, role, o.CallTimeout) })
+	// The role whose policies the faults use: the annotated one, or the
+	// Pod Identity association's for a Pod-Identity-only ServiceAccount.
+	granted, _, grantedOK := f.grantedRole()
+	if grantedOK {
+		run("role", func() { f.Role = collectRole(ctx, o.IAM, granted, o.CallTimeout) })
+		run("grants", func() { f.Grants = collectGrants(ctx, o.IAM, granted, o.CallTimeout) })
 	}
 	run("pods", func() { f.Pods = o.Kube.podsOf(ctx, o.Namespace, o.ServiceAccount) })
 	run("chaos", func() { f.Chaos = o.Kube.chaosOf(ctx, o.Namespace, o.ServiceAccount, o.Experiment) })
@@ -170,7 +173,7 @@ func Collect(ctx context.Context, o Options) Facts {
 		f.FaultsInferred = len(f.Faults) > 0
 	}
 	if len(f.Faults) > 0 && f.Role != nil && f.Role.Found {
-		f.Permissions = collectPermissions(ctx, o.IAM, role, FaultActions(f.Faults), o.CallTimeout)
+		f.Permissions = collectPermissions(ctx, o.IAM, granted, FaultActions(f.Faults), o.CallTimeout)
 	}
 	wg.Wait()
 	return f

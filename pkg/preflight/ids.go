@@ -44,12 +44,13 @@ const (
 // when it passes, in the words of a dependant's skip message: "needs the role
 // (see iam.role-exists)" is generated from IDIAMRoleExists and its entry here.
 var establishes = map[string]string{
-	IDClusterOIDCIssuer: "the cluster's issuer",
-	IDIAMOIDCProvider:   "the IAM OIDC provider",
-	IDIAMRoleExists:     "the role",
-	IDTrustPrincipal:    "a parsed trust policy",
-	IDSAExists:          "the ServiceAccount",
-	IDSARoleAnnotation:  "a valid role annotation",
+	IDClusterOIDCIssuer:      "the cluster's issuer",
+	IDIAMOIDCProvider:        "the IAM OIDC provider",
+	IDIAMRoleExists:          "the role",
+	IDTrustPrincipal:         "a parsed trust policy",
+	IDSAExists:               "the ServiceAccount",
+	IDSARoleAnnotation:       "a valid role annotation",
+	IDPodIdentityAssociation: "the associated role",
 }
 
 // needsCheck is the skip result of a check that needs what check id

@@ -10,10 +10,12 @@ import (
 // irsaChecks judge the IRSA set-up (OIDC issuer and provider, the annotated
 // role and its web-identity trust, the annotation); for a ServiceAccount
 // that gets its role through EKS Pod Identity alone they do not apply.
+// iam.permissions and iam.least-privilege judge the associated role then
+// (Facts.grantedRole).
 var irsaChecks = map[string]bool{
 	IDClusterOIDCIssuer: true, IDIAMOIDCProvider: true, IDIAMOIDCAudience: true, IDIAMRoleExists: true,
 	IDTrustPrincipal: true, IDTrustSubject: true, IDTrustSubjectScoped: true, IDTrustAudience: true, IDTrustOperators: true,
-	IDIAMPermissions: true, IDIAMLeastPrivilege: true, IDSARoleAnnotation: true,
+	IDSARoleAnnotation: true,
 }
 
 // judge runs check id over f, minding the mechanism: for a

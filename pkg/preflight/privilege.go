@@ -94,9 +94,9 @@ func sortedKeys[V any](m map[string]V) []string {
 }
 
 func checkLeastPrivilege(f Facts) result {
-	role, ok := f.role()
+	role, roleCheck, ok := f.grantedRole()
 	if !ok || f.Role == nil || !f.Role.Found {
-		return needsCheck(IDIAMRoleExists)
+		return needsCheck(roleCheck)
 	}
 	g := f.Grants
 	switch {

@@ -59,3 +59,17 @@ func suiteWorldCluster(t *testing.T) string {
 	t.Helper()
 	return suite.sb.World().Cluster.Name
 }
+
+// A Pod-Identity-only ServiceAccount's faults run with the associated role,
+// so preflight simulates that role's policies: chaos-pod-identity allows
+// ec2:StopInstances, ec2:StartInstances and ec2:DescribeInstances, not all
+// that ec2-stop-by-id calls.
+func TestPodIdentityPreflightJudgesTheAssociatedRolesPermissions(t *testing.T) {
+	defer stopOnPanic()
+	useWorld(t, podIdentityWorld)
+	p := preflightCheck(t, "litmus", "chaos-pi", "--cluster", suiteWorldCluster(t), "--experiment-sdk", "go-v2", "--fault", "ec2-stop-by-id")
+	wantCheck(t, p, "iam.permissions", report.StatusFail, "ec2:DescribeInstanceStatus", "chaos-pod-identity")
+	if c := p.report.Check("iam.role-exists"); c == nil || c.Status != report.StatusSkip {
+		t.Errorf("iam.role-exists on a Pod-Identity-only SA: %+v, want skip", c)
+	}
+}
