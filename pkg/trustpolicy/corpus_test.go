@@ -73,18 +73,22 @@ func (e trustCorpusEntry) render(account, host string) (doc, provider string, ro
 }
 
 func loadTrustCorpus(t testing.TB) []trustCorpusEntry {
+	return loadCorpus[trustCorpusEntry](t, "testdata/trust_corpus.json")
+}
+
+// loadCorpus decodes a corpus file strictly: a field the struct does not know
+// (a tag left over from a rename) would silently run its cases with the defaults.
+func loadCorpus[T any](t testing.TB, path string) []T {
 	t.Helper()
-	b, err := os.ReadFile("testdata/trust_corpus.json")
+	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Strict: a field the struct does not know (a tag left over from a rename)
-	// would silently run its cases with the defaults.
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
-	var out []trustCorpusEntry
+	var out []T
 	if err := dec.Decode(&out); err != nil {
-		t.Fatalf("trust corpus: %v", err)
+		t.Fatalf("%s: %v", path, err)
 	}
 	return out
 }

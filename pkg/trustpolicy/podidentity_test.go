@@ -1,10 +1,8 @@
 package trustpolicy
 
 import (
-	"bytes"
 	"encoding/json"
 	"net/url"
-	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -30,18 +28,7 @@ type piCorpusEntry struct {
 }
 
 func loadPodIdentityCorpus(t *testing.T) []piCorpusEntry {
-	t.Helper()
-	b, err := os.ReadFile("testdata/podidentity_corpus.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	var out []piCorpusEntry
-	if err := dec.Decode(&out); err != nil {
-		t.Fatalf("pod identity corpus: %v", err)
-	}
-	return out
+	return loadCorpus[piCorpusEntry](t, "testdata/podidentity_corpus.json")
 }
 
 func TestPodIdentityCorpusDecisionsAndLints(t *testing.T) {
